@@ -25,6 +25,7 @@ let package = Package(
         .library(name: "Optim", targets: ["Optim"]),
         .library(name: "CarveIO", targets: ["CarveIO"]),
         .library(name: "Data", targets: ["Data"]),
+        .library(name: "Geometry", targets: ["Geometry"]),
         .library(name: "Training", targets: ["Training"]),
         .executable(name: "carve", targets: ["carve"]),
     ],
@@ -76,16 +77,22 @@ let package = Package(
             dependencies: ["TensorCore", "CarveIO"],
             swiftSettings: swiftSettings
         ),
-        // The training loop: checkpoints, metrics, resume.
+        // Curvature operators, spectra, intrinsic dimension (THEORY.md §0–2).
+        .target(
+            name: "Geometry",
+            dependencies: ["TensorCore", "Autodiff", "NN", "Data"],
+            swiftSettings: swiftSettings
+        ),
+        // The training loop: checkpoints, metrics, resume, live monitors.
         .target(
             name: "Training",
-            dependencies: ["TensorCore", "Autodiff", "NN", "Optim", "Data", "CarveIO"],
+            dependencies: ["TensorCore", "Autodiff", "NN", "Optim", "Data", "CarveIO", "Geometry"],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "carve",
             dependencies: [
-                "TensorCore", "Autodiff", "NN", "Optim", "CarveIO", "Data", "Training",
+                "TensorCore", "Autodiff", "NN", "Optim", "CarveIO", "Data", "Geometry", "Training",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -124,6 +131,11 @@ let package = Package(
         .testTarget(
             name: "DataTests",
             dependencies: ["Data", "CarveIO", "TensorCore", "TestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "GeometryTests",
+            dependencies: ["Geometry", "NN", "Data", "Autodiff", "TensorCore", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -50,12 +50,16 @@ public struct CausalSelfAttention: Sendable {
             let rows = (i * dimension)..<((i + 1) * dimension)
             var y = matmul(x, weight.slice(rows, alongAxis: 0), transposeB: true)
             if let biasVector { y = y + biasVector.slice(rows, alongAxis: 0) }
+            p.capture?.recordLinear(.init(layer: name + ".qkv", weight: name + ".qkv.weight", bias: bias ? name + ".qkv.bias" : nil,
+                                          input: x, output: y, rows: rows))
             return y.reshaped(to: [b, t, h, hd]).permuted([0, 2, 1, 3]).reshaped(to: [b * h, t, hd])
         }
         let q = project(0), k = project(1), v = project(2)
         let scores = matmul(q, k, transposeB: true) * S(1 / Double(hd).squareRoot()) + Variable(Self.causalMask(t) as Tensor<S>)
         let y = matmul(scores.softmax(alongAxis: -1), v)  // [B·H, T, hd]
         let merged = y.reshaped(to: [b, h, t, hd]).permuted([0, 2, 1, 3]).reshaped(to: [b, t, dimension])
-        return proj(merged, p)
+        let out = proj(merged, p)
+        p.capture?.recordModule(name, output: out)
+        return out
     }
 }

@@ -47,9 +47,12 @@ public struct FeedForward: Sendable {
 
     public func callAsFunction<S: TensorScalar>(_ x: Variable<S>, _ p: Bindings<S>) -> Variable<S> {
         let l = linears
+        let y: Variable<S>
         switch kind {
-        case .standard: return l[1](activation(l[0](x, p)), p)
-        case .swiglu: return l[1](l[0](x, p).silu() * l[2](x, p), p)
+        case .standard: y = l[1](activation(l[0](x, p)), p)
+        case .swiglu: y = l[1](l[0](x, p).silu() * l[2](x, p), p)
         }
+        p.capture?.recordModule(name, output: y)
+        return y
     }
 }

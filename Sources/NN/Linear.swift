@@ -32,7 +32,12 @@ public struct Linear: Sendable {
 
     public func callAsFunction<S: TensorScalar>(_ x: Variable<S>, _ p: Bindings<S>) -> Variable<S> {
         precondition(x.shape.last == inputCount, "Linear \(name): input \(x.shape) does not end in \(inputCount)")
-        if bias { return affine(x, weight: p[name + ".weight"], bias: p[name + ".bias"]) }
-        return matmul(x, p[name + ".weight"], transposeB: true)
+        let y = bias ? affine(x, weight: p[name + ".weight"], bias: p[name + ".bias"]) : matmul(x, p[name + ".weight"], transposeB: true)
+        if let capture = p.capture {
+            capture.recordLinear(.init(layer: name, weight: name + ".weight", bias: bias ? name + ".bias" : nil,
+                                       input: x, output: y, rows: 0..<outputCount))
+            capture.recordModule(name, output: y)
+        }
+        return y
     }
 }

@@ -70,7 +70,11 @@ public struct Model: Sendable {
             let layers = mlpLayers
             for (i, layer) in layers.enumerated() {
                 h = layer(h, p)
-                if i < layers.count - 1 { h = drop(config.activation(h), generator: &generator) }
+                if i < layers.count - 1 {
+                    h = config.activation(h)
+                    p.capture?.recordModule("layers.\(i).act", output: h)
+                    h = drop(h, generator: &generator)
+                }
             }
             return h
         case .gpt:
@@ -78,10 +82,27 @@ public struct Model: Sendable {
                          "Model (gpt): token ids \(inputs.shape) are not [B, T ≤ \(config.context)]")
             let t = inputs.shape[1]
             let positions = p["pos.weight"].slice(0..<t, alongAxis: 0)
-            var x = drop(token(inputs, p) + positions, generator: &generator)
+            let embedded = token(inputs, p) + positions
+            if let capture = p.capture {
+                let b = inputs.shape[0]
+                let positionIDs = Tensor<S>(shape: [b, t]) { ids in
+                    for i in 0..<(b * t) { ids[i] = S(i % t) }
+                }
+                capture.recordEmbedding(.init(layer: "tok", weight: "tok.weight", ids: inputs, output: embedded))
+                capture.recordEmbedding(.init(layer: "pos", weight: "pos.weight", ids: positionIDs, output: embedded))
+                capture.recordModule("embedding", output: embedded)
+            }
+            var x = drop(embedded, generator: &generator)
             for b in blocks { x = b(x, p) }
             x = finalNorm(x, p)
-            return matmul(x, p[config.tie ? "tok.weight" : "head.weight"], transposeB: true)
+            let headWeight = config.tie ? "tok" : "head"
+            let logits = matmul(x, p[headWeight + ".weight"], transposeB: true)
+            if let capture = p.capture {
+                capture.recordLinear(.init(layer: headWeight, weight: headWeight + ".weight", bias: nil,
+                                           input: x, output: logits, rows: 0..<config.vocab))
+                capture.recordModule("head", output: logits)
+            }
+            return logits
         }
     }
 

@@ -32,7 +32,12 @@ public struct LayerNorm: Sendable {
         // A single vector goes through as one row: the fused primitive's weight and bias
         // gradients sum over the leading axes, and a rank-1 input has none.
         if x.rank == 1 { return self(x.reshaped(to: [1, dimension]), p).reshaped(to: [dimension]) }
-        return x.layerNormalized(weight: p[name + ".weight"], bias: p[name + ".bias"], epsilon: S(epsilon))
+        let y = x.layerNormalized(weight: p[name + ".weight"], bias: p[name + ".bias"], epsilon: S(epsilon))
+        if let capture = p.capture {
+            capture.recordNormalization(.init(layer: name, kind: .layernorm, epsilon: epsilon, input: x, output: y))
+            capture.recordModule(name, output: y)
+        }
+        return y
     }
 }
 
@@ -59,7 +64,12 @@ public struct RMSNorm: Sendable {
 
     public func callAsFunction<S: TensorScalar>(_ x: Variable<S>, _ p: Bindings<S>) -> Variable<S> {
         precondition(x.shape.last == dimension, "RMSNorm \(name): input \(x.shape) does not end in \(dimension)")
-        return x.rmsNormalized(weight: p[name + ".weight"], epsilon: S(epsilon))
+        let y = x.rmsNormalized(weight: p[name + ".weight"], epsilon: S(epsilon))
+        if let capture = p.capture {
+            capture.recordNormalization(.init(layer: name, kind: .rmsnorm, epsilon: epsilon, input: x, output: y))
+            capture.recordModule(name, output: y)
+        }
+        return y
     }
 }
 

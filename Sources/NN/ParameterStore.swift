@@ -112,6 +112,8 @@ public struct ParameterStore<Scalar: TensorScalar> {
 /// Parameters as autodiff variables, by name: what a layer's forward reads.
 public struct Bindings<Scalar: TensorScalar> {
     public var variables: [String: Variable<Scalar>]
+    /// When set, layers record their inputs and outputs here during the forward pass.
+    public var capture: LayerCapture<Scalar>?
 
     public init(_ variables: [String: Variable<Scalar>]) { self.variables = variables }
 

@@ -29,6 +29,8 @@ public struct TransformerBlock: Sendable {
 
     public func callAsFunction<S: TensorScalar>(_ x: Variable<S>, _ p: Bindings<S>) -> Variable<S> {
         let h = x + attention(norm1(x, p), p)
-        return h + feedForward(norm2(h, p), p)
+        let y = h + feedForward(norm2(h, p), p)
+        p.capture?.recordModule(name, output: y)
+        return y
     }
 }

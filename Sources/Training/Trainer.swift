@@ -1,5 +1,6 @@
 import Autodiff
 import Data
+import Geometry
 import Foundation
 import NN
 import Optim

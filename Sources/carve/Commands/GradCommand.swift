@@ -2,6 +2,7 @@ import ArgumentParser
 import CarveIO
 import Data
 import Foundation
+import Geometry
 import NN
 import TensorCore
 import Training
