@@ -33,6 +33,10 @@ public enum MetricValue: Sendable, Equatable {
     case double(Double)
     case string(String)
     case bool(Bool)
+    /// A list of numbers (top eigenvalues, per-layer values), non-finite entries as null.
+    case doubles([Double])
+    /// A list of names (the layers a list of numbers refers to).
+    case strings([String])
 
     var json: String {
         switch self {
@@ -41,6 +45,8 @@ public enum MetricValue: Sendable, Equatable {
         case let .double(d): return d.isFinite ? "\(d)" : "null"
         case let .string(s): return jsonString(s)
         case let .bool(b): return b ? "true" : "false"
+        case let .doubles(a): return "[" + a.map { MetricValue.double($0).json }.joined(separator: ",") + "]"
+        case let .strings(a): return "[" + a.map(jsonString).joined(separator: ",") + "]"
         }
     }
 }

@@ -46,15 +46,18 @@ public struct RunConfig: Codable, Equatable, Sendable {
     public var precision: Precision
     /// Parameter-name prefixes to freeze.
     public var freeze: [String]
+    /// Live monitors (none by default).
+    public var monitors: MonitorSettings
 
     public init(model: ModelConfig, data: DataSource, optimizer: OptimizerConfiguration, schedule: LearningRateSchedule,
                 steps: Int, batchSize: Int, evalEvery: Int = 100, targetAccuracy: Double? = nil, clipNorm: Double? = nil,
                 labelSmoothing: Double = 0, seed: UInt64 = 0, checkpointEvery: Int = 1000, precision: Precision = .float,
-                freeze: [String] = []) {
+                freeze: [String] = [], monitors: MonitorSettings = MonitorSettings()) {
         self.model = model; self.data = data; self.optimizer = optimizer; self.schedule = schedule
         self.steps = steps; self.batchSize = batchSize; self.evalEvery = evalEvery; self.targetAccuracy = targetAccuracy
         self.clipNorm = clipNorm; self.labelSmoothing = labelSmoothing; self.seed = seed
         self.checkpointEvery = checkpointEvery; self.precision = precision; self.freeze = freeze
+        self.monitors = monitors
     }
 
     /// The built-in default: the tiny GPT on modular addition mod 97 (half the pairs for
@@ -68,7 +71,7 @@ public struct RunConfig: Codable, Equatable, Sendable {
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case model, task, data, optimizer, schedule, steps, batchSize, evalEvery, targetAccuracy, clipNorm, labelSmoothing
-        case seed, checkpointEvery, precision, freeze
+        case seed, checkpointEvery, precision, freeze, monitors
     }
 
     struct FilesPair: Codable { var train: String; var validation: String }
@@ -113,6 +116,7 @@ public struct RunConfig: Codable, Equatable, Sendable {
         checkpointEvery = try field(.checkpointEvery, d.checkpointEvery)
         precision = try field(.precision, d.precision)
         freeze = try field(.freeze, d.freeze)
+        monitors = try field(.monitors, d.monitors)
         try validate()
     }
 
@@ -129,6 +133,7 @@ public struct RunConfig: Codable, Equatable, Sendable {
         try c.encode(labelSmoothing, forKey: .labelSmoothing); try c.encode(seed, forKey: .seed)
         try c.encode(checkpointEvery, forKey: .checkpointEvery); try c.encode(precision, forKey: .precision)
         try c.encode(freeze, forKey: .freeze)
+        if monitors != MonitorSettings() { try c.encode(monitors, forKey: .monitors) }
     }
 
     static func describe(_ error: Error) -> String {
@@ -160,6 +165,7 @@ public struct RunConfig: Codable, Equatable, Sendable {
         if !(labelSmoothing >= 0 && labelSmoothing <= 1) {
             throw .invalidConfig(field: "labelSmoothing", reason: "must be in [0, 1], got \(labelSmoothing)", file: nil)
         }
+        _ = try monitors.specs()
     }
 
     /// Reads a run config file.

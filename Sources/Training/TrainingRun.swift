@@ -30,6 +30,8 @@ public struct RunSummary {
     public var validationAccuracy: Double?
     public var trainLoss: Double
     public var seconds: Double
+    /// Seconds spent in live monitors (included in ``seconds``).
+    public var monitorSeconds: Double = 0
 }
 
 /// The data a run config names: a built-in task generated from the seed, or user files.
@@ -67,6 +69,8 @@ public func runTraining<S: TensorScalar>(
     var latest: Trainer<S>.Evaluation? = resumed ? nil : trainer.evaluate()
     var window = (steps: 0, start: Date())
     var rate = 0.0
+    let monitors: MonitorSet<S>? = config.monitors.enabled.isEmpty
+        ? nil : try MonitorSet(settings: config.monitors, model: trainer.model, train: trainer.splits.train, seed: config.seed)
 
     func checkpoint() throws(TrainingError) {
         guard let path = outputs.checkpoint else { return }
@@ -118,6 +122,10 @@ public func runTraining<S: TensorScalar>(
             if !progress.isTerminal || s % (config.evalEvery * 10) == 0 || s == config.steps { progress.line(line) }
         }
         metrics.write(record)
+        if let monitors, let observed = monitors.observe(
+            step: s, model: trainer.model, parameters: trainer.evaluationParameters, trainable: trainer.trainable, stepLoss: last.loss) {
+            metrics.write(observed)
+        }
         if evaluating, let target = config.targetAccuracy, let a = latest?.accuracy, a >= target {
             stepsToTarget = s
             break
@@ -135,9 +143,13 @@ public func runTraining<S: TensorScalar>(
     stop.set("val_loss", .double(evaluation.loss))
     if let a = evaluation.accuracy { stop.set("val_accuracy", .double(a)) }
     stop.set("elapsed_seconds", .double(seconds))
+    if let monitors {
+        stop.set("monitor_seconds", .double(monitors.totalSeconds))
+        stop.set("monitor_share", .double(monitors.totalSeconds / Swift.max(seconds, 1e-9)))
+    }
     metrics.write(stop)
     return RunSummary(
         reason: stepsToTarget != nil ? .targetReached : .budgetExhausted, steps: trainer.step, stepsToTarget: stepsToTarget,
         validationLoss: evaluation.loss, validationAccuracy: evaluation.accuracy, trainLoss: last.loss,
-        seconds: seconds)
+        seconds: seconds, monitorSeconds: monitors?.totalSeconds ?? 0)
 }

@@ -35,6 +35,11 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Resume from this checkpoint (its run config is used; --steps may extend the budget).") var resume: String?
     @Option(help: "Metrics file (JSON Lines, one object per step; keys in docs/training.md).") var metrics: String?
     @Option(name: .customLong("save-weights"), help: "Write the final weights (plain dotted names) to this safetensors file.") var saveWeights: String?
+    @Option(help: ArgumentHelp(
+        "Live monitors, comma-separated: \(MonitorKind.allCases.map(\.rawValue).joined(separator: ", ")) or all; name@N runs one every N steps.",
+        valueName: "list")) var monitor: String?
+    @Option(name: .customLong("probe-size"), help: "Examples in the monitors' fixed probe batch.") var probeSize: Int?
+    @Option(name: .customLong("monitor-layer"), help: "Layer whose representations the id monitor reads.") var monitorLayer: String?
     @Flag(help: "Plain progress lines even on a terminal.") var plain = false
     @Flag(help: "Print only the result.") var quiet = false
 
@@ -74,6 +79,9 @@ struct TrainCommand: ParsableCommand {
         if let seed { c.seed = seed }
         if let precision { c.precision = precision }
         if let checkpointEvery { c.checkpointEvery = checkpointEvery }
+        if let monitor { c.monitors.enabled = monitor.split(separator: ",").map(String.init) }
+        if let probeSize { c.monitors.probeSize = probeSize }
+        if let monitorLayer { c.monitors.layer = monitorLayer }
         try c.validate()
         return c
     }
@@ -116,6 +124,9 @@ struct TrainCommand: ParsableCommand {
         }
         result += String(format: "; validation loss %.4f", summary.validationLoss)
         if let a = summary.validationAccuracy { result += String(format: ", validation accuracy %.4f", a) }
+        if summary.monitorSeconds > 0 {
+            result += String(format: "; monitors %.1f s (%.1f%%)", summary.monitorSeconds, 100 * summary.monitorSeconds / summary.seconds)
+        }
         print(result)
     }
 
