@@ -40,21 +40,8 @@ struct GradCommand: ParsableCommand {
 
     func compute<S: TensorScalar>(_: S.Type) throws {
         let config = try ModelConfig.load(from: URL(fileURLWithPath: model))
-        let m = try Model(config)
-        var store: ParameterStore<S> = m.initialParameters(seed: 0)
-        let file = try Safetensors.read(weights, as: S.self)
-        for name in store.names {
-            guard let t = file[name] else {
-                throw TrainingError.checkpointMismatch(path: weights, reason: "missing parameter \(name)")
-            }
-            guard t.shape == store[name].shape else {
-                throw TrainingError.checkpointMismatch(path: weights, reason: "\(name) has shape \(t.shape), the model needs \(store[name].shape)")
-            }
-            store[name] = t
-        }
-        for name in file.names where !store.contains(name) {
-            throw TrainingError.checkpointMismatch(path: weights, reason: "unexpected tensor \(name) (not a parameter of this model)")
-        }
+        let loaded = try WeightsFile<S>(path: weights, modelConfig: config)
+        let (m, store) = (loaded.model, loaded.parameters)
         let dataset = try Dataset<S>(loading: DataFile(path: data))
         let batch = dataset.batch(Array(0..<dataset.count))
         let (loss, grads) = lossAndGradients(model: m, parameters: store, batch: batch)
