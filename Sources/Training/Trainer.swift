@@ -61,7 +61,8 @@ public final class Trainer<Scalar: TensorScalar> {
         dropoutGenerator = RandomGenerator(seed: config.seed &+ 3)
     }
 
-    static func checkCompatibility(model: Model, data: Dataset<Scalar>) throws(TrainingError) {
+    /// Throws when `data` cannot feed `model` (input width, context, classes, targets).
+    public static func checkCompatibility(model: Model, data: Dataset<Scalar>) throws(TrainingError) {
         let c = model.config
         switch (c.kind, data.kind) {
         case (_, .classification(let classes)) where classes > model.outputCount:
