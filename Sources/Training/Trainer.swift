@@ -23,7 +23,8 @@ public final class Trainer<Scalar: TensorScalar> {
     public private(set) var dropoutGenerator: RandomGenerator
     /// Completed optimizer updates.
     public private(set) var step = 0
-    let trainable: [String]
+    /// The parameters being trained (all but the frozen ones), in store order.
+    public let trainable: [String]
 
     /// The outcome of one step.
     public struct StepResult {

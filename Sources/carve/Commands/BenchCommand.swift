@@ -5,7 +5,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure Carve's performance (build with -c release; ./carve does).",
-        subcommands: [CoreBench.self, TrainBench.self])
+        subcommands: [CoreBench.self, TrainBench.self, MonitorsBench.self])
 }
 
 struct CoreBench: ParsableCommand {
@@ -63,6 +63,35 @@ struct TrainBench: ParsableCommand {
         #endif
         let bench = TrainBenchmark(rounds: rounds, log: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
         let report = try bench.run(names: only.map { Set($0.split(separator: ",").map(String.init)) })
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+        }
+    }
+}
+
+struct MonitorsBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "monitors",
+        abstract: "Cost of the live monitors on the default tiny GPT run, as a share of training time (target ≤ 10%).")
+
+    @Flag(name: .long, help: "Write one JSON object to standard output (progress goes to standard error).")
+    var json = false
+
+    @Option(help: "Steps of the training run with every monitor on.")
+    var steps = 300
+
+    func validate() throws {
+        guard steps >= 1 else { throw ValidationError("--steps must be at least 1, got \(steps)") }
+    }
+
+    func run() throws {
+        #if DEBUG
+        FileHandle.standardError.write(Data("warning: debug build; numbers say nothing (use ./carve or -c release)\n".utf8))
+        #endif
+        let bench = MonitorBenchmark(steps: steps, log: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
+        let report = try bench.run()
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
