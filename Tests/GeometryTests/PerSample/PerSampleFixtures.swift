@@ -40,12 +40,12 @@ enum PerSampleFixtures {
         return Objective(model: model, parameters: parameters, batch: batch)
     }
 
-    /// A tiny GPT objective on `count` sequences.
-    static func gpt(_ c: GPTCase, count: Int = 3, seed: UInt64 = 5) throws -> Objective<Double> {
+    /// A tiny GPT objective on `count` sequences; the initial weights are multiplied by `scale`
+    /// and perturbed (so no gradient is structurally simple).
+    static func gpt(_ c: GPTCase, count: Int = 3, seed: UInt64 = 5, scale: Double = 10) throws -> Objective<Double> {
         let model = try Model(c.config)
         var parameters: ParameterStore<Double> = model.initialParameters(seed: seed)
-        // Perturb every parameter (norm gains and biases too) so no gradient is structurally simple.
-        parameters.values = parameters.values.enumerated().map { i, t in t * 10 + testTensor(t.shape, seed: seed &+ UInt64(200 + i), in: -0.3..<0.3) }
+        parameters.values = parameters.values.enumerated().map { i, t in t * scale + testTensor(t.shape, seed: seed &+ UInt64(200 + i), in: -0.3..<0.3) }
         let ids = (0..<(count * c.length)).map { Double(($0 * 5 + 3 + Int(seed)) % 7) }
         let inputs = Tensor<Double>(shape: [count, c.length], scalars: ids)
         let perExample = c.perToken ? c.length : 1
