@@ -11,10 +11,12 @@ import TensorCore
 /// reduce:  A = 1/N Σ_n ā_n ā_nᵀ,  ā_n = (1/T) Σ_t a_{n,t}
 ///          G = 1/N Σ_n δ̄_n δ̄_nᵀ,  δ̄_n = Σ_t δ_{n,t}
 /// ```
-/// Expand treats every position as a sample; it is exact (for one example, or examples with a
-/// shared input) when each position's output feeds only its own loss terms — the head and the
-/// MLPs under per-token labels. Reduce sums the layer over the positions first; it is exact when
-/// the layer's input is the same at every position. With `T = 1` (an MLP) the two coincide.
+/// Expand treats every (example, position) as a sample, so it inherits K-FAC's exact cases for
+/// independent samples (one sample, or samples sharing one input) when each position's output
+/// feeds only its own loss terms (the head under per-token labels); it drops the cross-position
+/// terms everywhere else. Reduce sums the layer over the positions first; for one example it is
+/// exact when the layer's input is the same at every position. With `T = 1` (an MLP, or
+/// sequences of length 1) the two coincide and, for one example, equal the exact GGN block.
 ///
 /// Scalings, from first principles: the exact GGN block of a layer `s_{n,t} = W a_{n,t}` is
 /// `(1/N) Σ_n Σ_{t,t'} (a_{n,t} a_{n,t'}ᵀ) ⊗ E[δ_{n,t} δ_{n,t'}ᵀ]` (column-major vec); expand drops
@@ -51,7 +53,8 @@ public enum KFACApproximation: String, Sendable, CaseIterable {
 public enum KFACFisherKind: Sendable, Equatable {
     /// The true Fisher (= GGN for these losses): backpropagate every column of a square root of
     /// the output-space Hessian (`R·C` backward passes for `C` classes and `R` label rows per
-    /// example; `K` for `K` real outputs).
+    /// example; `K` for `K` real outputs). Too many passes for a language model's vocabulary:
+    /// use ``sampled(samples:seed:)`` there.
     case exact
     /// Monte Carlo Fisher: labels sampled from the model, `samples` draws (one backward pass
     /// each) from a generator seeded with `seed`; `G` is the average over draws.
@@ -94,6 +97,8 @@ public struct KFACFactors<Scalar: TensorScalar> {
         /// The weight's output count `out` (all row blocks).
         public var outputCount: Int
 
+        /// - Precondition: `A` is `[p, p]` with `p = inputCount + (bias ? 1 : 0)`, `G` is
+        ///   `[outputCount, outputCount]`, and `inputCount == 0` exactly when `weight` is `nil`.
         public init(layer: String, weight: String?, bias: String?, inputFactor: Tensor<Scalar>, gradientFactor: Tensor<Scalar>,
                     inputCount: Int, outputCount: Int) {
             let p = inputCount + (bias == nil ? 0 : 1)
@@ -125,6 +130,8 @@ public struct KFACFactors<Scalar: TensorScalar> {
     public var approximation: KFACApproximation
     public var kind: KFACFisherKind
 
+    /// Factors from their blocks (``Objective/kfacFactors(approximation:kind:)`` builds them;
+    /// tests and callers with factors of their own use this).
     public init(blocks: [Block], approximation: KFACApproximation, kind: KFACFisherKind) {
         self.blocks = blocks
         self.approximation = approximation

@@ -5,9 +5,9 @@ public enum KFACDamping: String, Sendable, CaseIterable {
     /// `(G ⊗ A + λ I)⁻¹`, exact, through the factors' eigendecompositions.
     case exact
     /// Martens & Grosse 2015 §6.3: `((G + (√λ/π) I) ⊗ (A + √λ π I))⁻¹` with
-    /// `π = √((tr(A)/p) / (tr(G)/out))` (π = 1 when a trace is not positive). Adds
-    /// `λ I + √λ (π G + A/π)`-sized damping, so it differs from ``exact``; it keeps the
-    /// inverse a Kronecker product, which is what an optimizer stores.
+    /// `π = √((tr(A)/p) / (tr(G)/out))` (π = 1 when a trace is not positive). The damped
+    /// matrix is `G ⊗ A + λ I + √λ (π⁻¹ I ⊗ A + π G ⊗ I)`, so it differs from ``exact``; it
+    /// keeps the inverse a Kronecker product, which is what an optimizer stores.
     case factored
 }
 

@@ -34,6 +34,9 @@ public struct PerSampleGradients<Scalar: TensorScalar> {
     /// The batch gradient `∇_θ L`, `[d]`, from the same backward pass.
     public let gradient: Tensor<Scalar>
 
+    /// Per-example gradients assembled from their parts (``Objective/perSampleGradients()`` builds them).
+    ///
+    /// - Precondition: `tensors[k]` is `[batchSize, …]` with `ranges[k].count` scalars per example.
     public init(names: [String], ranges: [Range<Int>], tensors: [Tensor<Scalar>], batchSize: Int, loss: Scalar, gradient: Tensor<Scalar>) {
         precondition(names.count == ranges.count && names.count == tensors.count,
                      "PerSampleGradients: \(names.count) names, \(ranges.count) ranges, \(tensors.count) tensors")
@@ -176,7 +179,8 @@ extension Objective {
             add(use.weight, tables.reshaped(to: [b, count, dimension]))
         }
 
-        let missing = names.filter { sums[$0] == nil && !recordedParameters(capture).contains($0) }
+        let recorded = recordedParameters(capture)
+        let missing = names.filter { sums[$0] == nil && !recorded.contains($0) }
         precondition(missing.isEmpty, "perSampleGradients: no layer use records the parameters \(missing)")
         // A recorded parameter the loss does not reach has zero per-example gradients.
         let tensors = names.map { sums[$0] ?? .zeros(shape: [b] + parameters[$0].shape) }
