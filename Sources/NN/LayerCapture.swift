@@ -32,6 +32,10 @@ public final class LayerCapture<Scalar: TensorScalar> {
     public struct NormalizationUse {
         public var layer: String
         public var kind: NormKind
+        /// The weight (gain) parameter `γ`, `[D]`.
+        public var weight: String
+        /// The bias parameter `β` (LayerNorm), `nil` for RMSNorm.
+        public var bias: String?
         public var epsilon: Double
         /// The input `x`, `[..., D]` (`x̂` is recomputed from it).
         public var input: Variable<Scalar>

@@ -34,7 +34,8 @@ public struct LayerNorm: Sendable {
         if x.rank == 1 { return self(x.reshaped(to: [1, dimension]), p).reshaped(to: [dimension]) }
         let y = x.layerNormalized(weight: p[name + ".weight"], bias: p[name + ".bias"], epsilon: S(epsilon))
         if let capture = p.capture {
-            capture.recordNormalization(.init(layer: name, kind: .layernorm, epsilon: epsilon, input: x, output: y))
+            capture.recordNormalization(.init(layer: name, kind: .layernorm, weight: name + ".weight", bias: name + ".bias",
+                                              epsilon: epsilon, input: x, output: y))
             capture.recordModule(name, output: y)
         }
         return y
@@ -66,7 +67,8 @@ public struct RMSNorm: Sendable {
         precondition(x.shape.last == dimension, "RMSNorm \(name): input \(x.shape) does not end in \(dimension)")
         let y = x.rmsNormalized(weight: p[name + ".weight"], epsilon: S(epsilon))
         if let capture = p.capture {
-            capture.recordNormalization(.init(layer: name, kind: .rmsnorm, epsilon: epsilon, input: x, output: y))
+            capture.recordNormalization(.init(layer: name, kind: .rmsnorm, weight: name + ".weight", bias: nil,
+                                              epsilon: epsilon, input: x, output: y))
             capture.recordModule(name, output: y)
         }
         return y
