@@ -25,6 +25,9 @@ public struct FrictionField: Codable, Sendable, Equatable {
         case dense
         /// Lanczos top-k plus a stochastic trace.
         case iterative
+        /// The nonzero spectrum of a Gram matrix `(1/n) G_b G_bᵀ` of per-sample gradients: exact
+        /// for `F = (1/n) Gᵀ G` (see ``FrictionField/init(perSampleGradients:blocks:scale:rankThreshold:)``).
+        case gram
     }
 
     /// The trace estimator of the iterative route.

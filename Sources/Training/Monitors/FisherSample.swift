@@ -1,0 +1,37 @@
+import Geometry
+import TensorCore
+
+/// The Monte Carlo Fisher of the probe batch at one step, as per-sample gradients: labels drawn
+/// from the model (``Geometry/Objective/withSampledTargets(seed:)``), one gradient per probe
+/// example, `F̂ = (c/n) Σ_i g_i g_iᵀ`. Shared by the `fisher` and `friction` monitors through
+/// the step cache, so a step that runs both computes it once.
+struct FisherSample<Scalar: TensorScalar> {
+    /// Per-sample gradients `[n, d]` in θ's order.
+    var gradients: Tensor<Scalar>
+    /// `c`: the factor that makes `(c/n) Gᵀ G` unbiased for the Fisher.
+    var scale: Double
+    var objective: Objective<Scalar>
+
+    /// The draws are seeded by the run's seed and the step, so a resumed run measures the same.
+    static func at(_ context: MonitorContext<Scalar>, seed: UInt64) -> FisherSample {
+        context.shared.value("fisher-sample") {
+            let objective = Objective(model: context.model, parameters: context.parameters, batch: context.probe, names: context.trainable)
+            let (sampled, scale) = objective.withSampledTargets(seed: seed &+ UInt64(context.step) &* 0x9E37_79B9_7F4A_7C15)
+            return FisherSample(gradients: sampled.perSampleGradients().matrix(), scale: scale, objective: objective)
+        }
+    }
+
+    /// Each layer's coordinates in θ (consecutive parameters of one layer merge).
+    var layerRanges: [(name: String, range: Range<Int>)] {
+        var out: [(name: String, range: Range<Int>)] = []
+        for (name, range) in zip(objective.names, objective.ranges) {
+            let layer = layerName(of: name)
+            if let last = out.last, last.name == layer, last.range.upperBound == range.lowerBound {
+                out[out.count - 1].range = last.range.lowerBound..<range.upperBound
+            } else {
+                out.append((layer, range))
+            }
+        }
+        return out
+    }
+}
