@@ -8,7 +8,9 @@ func makeMonitor<Scalar: TensorScalar>(
     switch kind {
     case .loss: return LossMonitor(cadence: cadence)
     case .grad: return GradientNormMonitor(cadence: cadence)
-    case .fisher, .friction, .id, .trajectory:
-        throw .invalidConfig(field: "monitors", reason: "\(kind.rawValue) is not available yet", file: nil)
+    case .fisher: return FisherMonitor(cadence: cadence, top: settings.fisherTop, seed: seed)
+    case .friction: return FrictionMonitor(cadence: cadence, seed: seed)
+    case .id: return RepresentationIDMonitor(cadence: cadence, layer: settings.layer ?? RepresentationIDMonitor<Scalar>.defaultLayer(of: model))
+    case .trajectory: return TrajectoryIDMonitor(cadence: cadence, windowSize: settings.trajectoryWindow)
     }
 }

@@ -13,12 +13,15 @@ public final class MonitorSet<Scalar: TensorScalar> {
     public let monitors: [any TrainingMonitor<Scalar>]
     /// The fixed probe batch.
     public let probe: Batch<Scalar>
+    /// The fixed probe batch of the representation monitors.
+    public let representationProbe: Batch<Scalar>
     /// Seconds spent in monitors so far, by monitor kind.
     public private(set) var seconds: [MonitorKind: Double] = [:]
 
-    public init(monitors: [any TrainingMonitor<Scalar>], probe: Batch<Scalar>) {
+    public init(monitors: [any TrainingMonitor<Scalar>], probe: Batch<Scalar>, representationProbe: Batch<Scalar>? = nil) {
         self.monitors = monitors
         self.probe = probe
+        self.representationProbe = representationProbe ?? probe
     }
 
     /// Builds the monitors a run's settings enable, with a probe batch of `settings.probeSize`
@@ -27,14 +30,14 @@ public final class MonitorSet<Scalar: TensorScalar> {
     public convenience init(settings: MonitorSettings, model: Model, train: Dataset<Scalar>, seed: UInt64) throws(TrainingError) {
         let specs = try settings.specs()
         var g = RandomGenerator(seed: seed ^ 0x6D6F_6E69_746F_7273)  // "monitors"
-        let n = Swift.min(settings.probeSize, train.count)
-        let indices = Array(g.permutation(count: train.count).prefix(n))
-        let probe = train.batch(indices)
+        let order = g.permutation(count: train.count)
+        let probe = train.batch(Array(order.prefix(Swift.min(settings.probeSize, train.count))))
+        let representationProbe = train.batch(Array(order.prefix(Swift.min(Swift.max(settings.representationProbeSize, settings.probeSize), train.count))))
         var monitors: [any TrainingMonitor<Scalar>] = []
         for (kind, cadence) in specs {
             monitors.append(try makeMonitor(kind, cadence: cadence, settings: settings, model: model, seed: seed))
         }
-        self.init(monitors: monitors, probe: probe)
+        self.init(monitors: monitors, probe: probe, representationProbe: representationProbe)
     }
 
     /// The total seconds spent in monitors.
@@ -47,7 +50,8 @@ public final class MonitorSet<Scalar: TensorScalar> {
         let due = monitors.filter { $0.cadence.fires(at: step) }
         if due.isEmpty { return nil }
         let context = MonitorContext(
-            step: step, model: model, parameters: parameters, trainable: trainable, probe: probe, stepLoss: stepLoss,
+            step: step, model: model, parameters: parameters, trainable: trainable, probe: probe,
+            representationProbe: representationProbe, stepLoss: stepLoss,
             shared: MonitorStepCache())
         var record = MetricsRecord(event: "monitor", step: step)
         var total = 0.0

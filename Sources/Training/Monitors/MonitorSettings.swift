@@ -4,7 +4,7 @@ import Foundation
 /// `carve train --monitor fisher,id@100`).
 ///
 /// ```json
-/// "monitors": {"enabled": ["fisher", "id@100"], "probeSize": 64, "layer": "blocks.1",
+/// "monitors": {"enabled": ["fisher", "id@100"], "probeSize": 64, "representationProbeSize": 512, "layer": "blocks.1",
 ///              "fisherTop": 8, "trajectoryWindow": 20}
 /// ```
 /// A spec is a monitor name (``MonitorKind``), optionally `@N` for "every N steps" (otherwise
@@ -12,8 +12,10 @@ import Foundation
 public struct MonitorSettings: Codable, Equatable, Sendable {
     /// Monitor specs: `name` or `name@N`.
     public var enabled: [String]
-    /// Examples in the fixed probe batch.
+    /// Examples in the fixed probe batch (per-sample gradients: the Fisher's rank is at most this).
     public var probeSize: Int
+    /// Examples whose representations the `id` monitor reads.
+    public var representationProbeSize: Int
     /// The layer whose representations the `id` monitor reads; the last block (GPT) or last
     /// hidden activation (MLP) when `nil`.
     public var layer: String?
@@ -22,21 +24,24 @@ public struct MonitorSettings: Codable, Equatable, Sendable {
     /// Snapshots in the `trajectory` monitor's window.
     public var trajectoryWindow: Int
 
-    public init(enabled: [String] = [], probeSize: Int = 64, layer: String? = nil, fisherTop: Int = 8, trajectoryWindow: Int = 20) {
+    public init(enabled: [String] = [], probeSize: Int = 64, representationProbeSize: Int = 512, layer: String? = nil,
+                fisherTop: Int = 8, trajectoryWindow: Int = 20) {
         self.enabled = enabled
         self.probeSize = probeSize
+        self.representationProbeSize = representationProbeSize
         self.layer = layer
         self.fisherTop = fisherTop
         self.trajectoryWindow = trajectoryWindow
     }
 
-    enum CodingKeys: String, CodingKey { case enabled, probeSize, layer, fisherTop, trajectoryWindow }
+    enum CodingKeys: String, CodingKey { case enabled, probeSize, representationProbeSize, layer, fisherTop, trajectoryWindow }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let d = MonitorSettings()
         enabled = try c.decodeIfPresent([String].self, forKey: .enabled) ?? d.enabled
         probeSize = try c.decodeIfPresent(Int.self, forKey: .probeSize) ?? d.probeSize
+        representationProbeSize = try c.decodeIfPresent(Int.self, forKey: .representationProbeSize) ?? d.representationProbeSize
         layer = try c.decodeIfPresent(String.self, forKey: .layer)
         fisherTop = try c.decodeIfPresent(Int.self, forKey: .fisherTop) ?? d.fisherTop
         trajectoryWindow = try c.decodeIfPresent(Int.self, forKey: .trajectoryWindow) ?? d.trajectoryWindow
@@ -73,6 +78,9 @@ public struct MonitorSettings: Codable, Equatable, Sendable {
             chosen[kind] = cadence ?? kind.defaultCadence
         }
         if probeSize < 2 { throw .invalidConfig(field: "monitors.probeSize", reason: "must be at least 2, got \(probeSize)", file: nil) }
+        if representationProbeSize < 4 {
+            throw .invalidConfig(field: "monitors.representationProbeSize", reason: "must be at least 4, got \(representationProbeSize)", file: nil)
+        }
         if fisherTop < 1 { throw .invalidConfig(field: "monitors.fisherTop", reason: "must be positive, got \(fisherTop)", file: nil) }
         if trajectoryWindow < 2 {
             throw .invalidConfig(field: "monitors.trajectoryWindow", reason: "must be at least 2, got \(trajectoryWindow)", file: nil)

@@ -57,8 +57,11 @@ public struct MonitorContext<Scalar: TensorScalar> {
     public let parameters: ParameterStore<Scalar>
     /// The parameters being trained: θ for curvature and trajectory monitors.
     public let trainable: [String]
-    /// The fixed probe batch, drawn from the training split.
+    /// The fixed probe batch, drawn from the training split (per-sample gradients, Fisher).
     public let probe: Batch<Scalar>
+    /// A larger fixed probe batch for representations (intrinsic dimension needs more points);
+    /// its first examples are ``probe``'s.
+    public let representationProbe: Batch<Scalar>
     /// The training step's own loss, accuracy, gradient norm and learning rate.
     public let stepLoss: Double
     /// Shared, lazily computed quantities of this step (per-sample gradients of the probe),
