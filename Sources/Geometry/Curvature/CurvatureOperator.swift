@@ -7,6 +7,12 @@ import TensorCore
 /// Every curvature operator counts its matrix–vector products in ``products`` so that a caller
 /// can charge them as forward/backward passes (one product of each kind costs a small multiple
 /// of one forward+backward pass, stated on each type).
+///
+/// ``LinearOperator/apply(toColumns:)``, ``LinearOperator/diagonal()`` and
+/// ``LinearOperator/dense()`` are the protocol's defaults: one product per column, and an exact
+/// diagonal and dense matrix from the `d` unit vectors — for small `d` only. An *estimated*
+/// diagonal for large `d` comes from the Hutchinson diagonal estimator (Spectra/Hutchinson.swift),
+/// which needs only products.
 public protocol CurvatureOperator<Scalar>: LinearOperator {
     /// The loss whose curvature this is; θ is its ``Objective/theta``.
     var objective: Objective<Scalar> { get }
