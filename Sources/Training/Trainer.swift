@@ -62,8 +62,9 @@ public final class Trainer<Scalar: TensorScalar> {
         dropoutGenerator = RandomGenerator(seed: config.seed &+ 3)
     }
 
-    /// Throws when `data` cannot feed `model` (input width, context, classes, targets).
+    /// Throws when `data` cannot feed `model` (input width, context, token ids, classes, targets).
     public static func checkCompatibility(model: Model, data: Dataset<Scalar>) throws(TrainingError) {
+        try checkInputs(data.inputs, fit: model)
         let c = model.config
         switch (c.kind, data.kind) {
         case (_, .classification(let classes)) where classes > model.outputCount:
@@ -71,15 +72,30 @@ public final class Trainer<Scalar: TensorScalar> {
                                  reason: "the data has \(classes) classes but the model has \(model.outputCount) outputs", file: nil)
         case (.gpt, .regression):
             throw .invalidConfig(field: "model.kind", reason: "a GPT needs token classification data, the data is regression", file: nil)
-        case (.mlp, _) where data.inputs.rank != 2 || data.inputs.shape[1] != c.inputs:
-            throw .invalidConfig(field: "model.inputs", reason: "the data's inputs have shape \(Array(data.inputs.shape.dropFirst())) per example, the model takes [\(c.inputs)]", file: nil)
-        case (.gpt, _) where data.inputs.rank != 2 || data.inputs.shape[1] > c.context:
-            throw .invalidConfig(field: "model.context", reason: "the data's sequences have length \(data.inputs.shape.last ?? 0), the model's context is \(c.context)", file: nil)
         default:
             break
         }
         if case let .values(t) = data.targets, c.kind == .mlp, t.scalarCount / max(1, data.count) != c.outputs {
             throw .invalidConfig(field: "model.outputs", reason: "the targets have \(t.scalarCount / max(1, data.count)) values per example, the model has \(c.outputs) outputs", file: nil)
+        }
+    }
+
+    /// Throws when `inputs` cannot feed `model`: an MLP needs `[examples, inputs]`, a GPT token
+    /// ids `[examples, T ≤ context]` that are integers in `0..<vocab`.
+    public static func checkInputs(_ inputs: Tensor<Scalar>, fit model: Model) throws(TrainingError) {
+        let c = model.config
+        switch c.kind {
+        case .mlp:
+            if inputs.rank != 2 || inputs.shape[1] != c.inputs {
+                throw .invalidConfig(field: "model.inputs", reason: "the inputs have shape \(Array(inputs.shape.dropFirst())) per example, the model takes [\(c.inputs)]", file: nil)
+            }
+        case .gpt:
+            if inputs.rank != 2 || inputs.shape[1] > c.context {
+                throw .invalidConfig(field: "model.context", reason: "the inputs have shape \(inputs.shape), the model takes token ids [examples, T ≤ \(c.context)]", file: nil)
+            }
+            if let bad = inputs.scalars.first(where: { !($0 >= 0 && $0 < Scalar(c.vocab) && $0.rounded() == $0) }) {
+                throw .invalidConfig(field: "model.vocab", reason: "the inputs hold \(bad), not a token id in 0..<\(c.vocab)", file: nil)
+            }
         }
     }
 

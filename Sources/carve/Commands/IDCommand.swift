@@ -123,8 +123,8 @@ struct IDCommand: ParsableCommand {
         guard let layer else { throw ValidationError("--config needs --layer (the module whose outputs are the points)") }
         if task != nil && data != nil { throw ValidationError("give either --task or --data, not both") }
         let (modelConfig, run) = try loadConfig(config!)
-        let model = try Model(modelConfig)
-        let parameters: ParameterStore<S> = try loadWeights(weights, into: model.initialParameters(seed: 0))
+        let file = try WeightsFile<S>(path: weights, modelConfig: modelConfig)
+        let (model, parameters) = (file.model, file.parameters)
         let inputs = try firstSamples(try loadInputs(run: run, as: S.self), what: "examples")
         try checkInputs(inputs, fit: modelConfig)
         let points = try representations(model: model, parameters: parameters, inputs: inputs, layer: layer, position: position)
@@ -141,21 +141,6 @@ struct IDCommand: ParsableCommand {
             return (run.model, run)
         }
         return (try ModelConfig.load(from: url), nil)
-    }
-
-    func loadWeights<S: TensorScalar>(_ path: String, into initial: ParameterStore<S>) throws -> ParameterStore<S> {
-        var store = initial
-        let file = try Safetensors.read(path, as: S.self)
-        for name in store.names {
-            guard let t = file[name] else {
-                throw ValidationError("--weights: \(path) has no tensor \(name) (a parameter of this model)")
-            }
-            guard t.shape == store[name].shape else {
-                throw ValidationError("--weights: \(path): \(name) has shape \(t.shape), the model needs \(store[name].shape)")
-            }
-            store[name] = t
-        }
-        return store
     }
 
     func loadInputs<S: TensorScalar>(run: RunConfig?, as _: S.Type) throws -> Tensor<S> {
@@ -175,19 +160,7 @@ struct IDCommand: ParsableCommand {
 
     /// The model's forward pass traps on inputs it cannot take; user data is checked first.
     func checkInputs<S: TensorScalar>(_ inputs: Tensor<S>, fit c: ModelConfig) throws {
-        switch c.kind {
-        case .mlp:
-            guard inputs.rank == 2 && inputs.shape[1] == c.inputs else {
-                throw ValidationError("the inputs have shape \(Array(inputs.shape.dropFirst())) per example, the model takes [\(c.inputs)]")
-            }
-        case .gpt:
-            guard inputs.rank == 2 && inputs.shape[1] <= c.context else {
-                throw ValidationError("the inputs have shape \(inputs.shape), the model takes token ids [examples, T ≤ \(c.context)]")
-            }
-            if let bad = inputs.scalars.first(where: { !($0 >= 0 && $0 < S(c.vocab) && $0.rounded() == $0) }) {
-                throw ValidationError("the inputs hold \(bad), not a token id in 0..<\(c.vocab)")
-            }
-        }
+        try Trainer<S>.checkInputs(inputs, fit: try Model(c))
     }
 
     // MARK: Estimation and output
