@@ -64,7 +64,6 @@ public final class Trainer<Scalar: TensorScalar> {
 
     /// Throws when `data` cannot feed `model` (input width, context, token ids, classes, targets).
     public static func checkCompatibility(model: Model, data: Dataset<Scalar>) throws(TrainingError) {
-        try checkInputs(data.inputs, fit: model)
         let c = model.config
         switch (c.kind, data.kind) {
         case (_, .classification(let classes)) where classes > model.outputCount:
@@ -75,6 +74,7 @@ public final class Trainer<Scalar: TensorScalar> {
         default:
             break
         }
+        try checkInputs(data.inputs, fit: model)
         if case let .values(t) = data.targets, c.kind == .mlp, t.scalarCount / max(1, data.count) != c.outputs {
             throw .invalidConfig(field: "model.outputs", reason: "the targets have \(t.scalarCount / max(1, data.count)) values per example, the model has \(c.outputs) outputs", file: nil)
         }

@@ -1,6 +1,11 @@
 import Geometry
 import TensorCore
 
+/// The seed of the labels the Fisher monitors draw at `step` in a run seeded with `seed`.
+public func labelSeed(seed: UInt64, step: Int) -> UInt64 {
+    seed &+ UInt64(step) &* 0x9E37_79B9_7F4A_7C15
+}
+
 /// The Monte Carlo Fisher of the probe batch at one step, as per-sample gradients: labels drawn
 /// from the model (``Geometry/Objective/withSampledTargets(seed:)``), one gradient per probe
 /// example, `F̂ = (c/n) Σ_i g_i g_iᵀ`. Shared by the `fisher` and `friction` monitors through
@@ -16,7 +21,7 @@ struct FisherSample<Scalar: TensorScalar> {
     static func at(_ context: MonitorContext<Scalar>, seed: UInt64) -> FisherSample {
         context.shared.value("fisher-sample") {
             let objective = Objective(model: context.model, parameters: context.parameters, batch: context.probe, names: context.trainable)
-            let (sampled, scale) = objective.withSampledTargets(seed: seed &+ UInt64(context.step) &* 0x9E37_79B9_7F4A_7C15)
+            let (sampled, scale) = objective.withSampledTargets(seed: labelSeed(seed: seed, step: context.step))
             return FisherSample(gradients: sampled.perSampleGradients().matrix(), scale: scale, objective: objective)
         }
     }

@@ -39,8 +39,13 @@ public final class FrictionMonitor<Scalar: TensorScalar>: TrainingMonitor {
         let whole = gramSpectrum(perSampleGradients: sample.gradients, eigenvectorCount: k)
         let spectrum = whole.eigenvalues.map { $0 * sample.scale }
         if let vectors = whole.eigenvectors {
-            if let previous, previous.vectors.shape == vectors.shape {
-                let shift = FrictionShift(before: previous.spectrum, beforeEigenvectors: previous.vectors, after: spectrum, afterEigenvectors: vectors)
+            // The rank (and so the number of eigenvectors) may differ between readings: compare
+            // the leading eigenspaces of the common dimension.
+            if let previous, previous.vectors.shape[0] == vectors.shape[0] {
+                let common = Swift.min(previous.vectors.shape[1], vectors.shape[1])
+                let shift = FrictionShift(
+                    before: previous.spectrum, beforeEigenvectors: previous.vectors.slice(0..<common, alongAxis: 1),
+                    after: spectrum, afterEigenvectors: vectors.slice(0..<common, alongAxis: 1))
                 out.append(("friction_shift_tv", .double(shift.totalVariation)))
                 out.append(("friction_shift_w1", .double(shift.wasserstein)))
                 if let angle = shift.largestPrincipalAngle { out.append(("friction_shift_angle", .double(angle))) }
