@@ -6,6 +6,8 @@ import TensorCore
 /// The training loss of a batch for a model's outputs: mean softmax cross-entropy for class
 /// targets (at the positions the labels refer to, see ``NN/Model/classLogits(_:labelsPerExample:)``),
 /// mean squared error for real targets. Also the number of correct argmax predictions.
+@_specialize(where S == Float)
+@_specialize(where S == Double)
 public func batchLoss<S: TensorScalar>(
     model: Model, outputs: Variable<S>, targets: Targets<S>, labelSmoothing: Double = 0
 ) -> (loss: Variable<S>, correct: Int?) {
@@ -21,6 +23,8 @@ public func batchLoss<S: TensorScalar>(
 
 /// The loss of `batch` and its gradient with respect to every parameter, by name (no dropout) —
 /// what `carve grad` writes, for checking Carve against another framework.
+@_specialize(where S == Float)
+@_specialize(where S == Double)
 public func lossAndGradients<S: TensorScalar>(
     model: Model, parameters: ParameterStore<S>, batch: Batch<S>
 ) -> (loss: S, gradients: [(name: String, tensor: Tensor<S>)]) {
@@ -32,6 +36,8 @@ public func lossAndGradients<S: TensorScalar>(
 /// The loss of `batch`, the number of correct predictions (classification) and the gradients of
 /// the `trainable` parameters (in that order); the other parameters enter as constants. Dropout
 /// masks are drawn from `dropout` when it is non-nil (training). The tape is released on return.
+@_specialize(where S == Float)
+@_specialize(where S == Double)
 public func lossAndGradients<S: TensorScalar>(
     model: Model, parameters: ParameterStore<S>, batch: Batch<S>, trainable: [String], labelSmoothing: Double = 0,
     dropout: inout RandomGenerator?

@@ -65,6 +65,8 @@ extension Tensor {
     /// - Precondition: `self` is square, `[n, n]`.
     /// - Complexity: `O(n³)` for the tridiagonal reduction, plus `O(n² k)` to compute and
     ///   back-transform `k` eigenvectors.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func symmetricEigendecomposition(
         range: ClosedRange<Int>? = nil, computeVectors: Bool = true
     ) -> (values: Tensor, vectors: Tensor?) {
@@ -121,6 +123,8 @@ extension Tensor {
     /// - Returns: `s` `[p]` descending; `u` and `vt` as above (`nil` unless `computeVectors`).
     /// - Precondition: `self` is rank 2, `[m, n]`.
     /// - Complexity: `O(m n p)`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func singularValueDecomposition(
         computeVectors: Bool = true, full: Bool = false
     ) -> (u: Tensor?, s: Tensor, vt: Tensor?) {
@@ -138,7 +142,7 @@ extension Tensor {
                 computeVectors ? Tensor.eye(rows: vtShape[0], columns: vtShape[1]) : nil
             )
         }
-        let finite = withUnsafeBufferPointer { $0.allSatisfy(\.isFinite) }
+        let finite = withUnsafeBufferPointer { $0.allSatisfy { $0.isFinite } }
         guard finite else {
             return (
                 computeVectors ? Tensor(shape: uShape, repeating: .nan) : nil,

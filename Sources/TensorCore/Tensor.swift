@@ -158,6 +158,10 @@ public struct Tensor<Scalar: TensorScalar>: @unchecked Sendable {
     }
 
     /// A copy with every element converted to another scalar type.
+    @_specialize(where Scalar == Float, Other == Double)
+    @_specialize(where Scalar == Double, Other == Float)
+    @_specialize(where Scalar == Float, Other == Float)
+    @_specialize(where Scalar == Double, Other == Double)
     public func converted<Other: TensorScalar>(to: Other.Type = Other.self) -> Tensor<Other> {
         Tensor<Other>(shape: shape) { out in
             let p = storage.pointer

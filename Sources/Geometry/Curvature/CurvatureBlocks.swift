@@ -36,6 +36,8 @@ public func layerGroups(of names: [String]) -> [(layer: String, names: [String])
 ///   parameters' coordinates in θ (in the same order).
 /// - Complexity: a block product costs as much as a full product (the passes run through the
 ///   whole network) — blocks are for per-layer spectra, not for speed.
+@_specialize(where Scalar == Float)
+@_specialize(where Scalar == Double)
 public func curvatureBlocks<Scalar: TensorScalar>(
     of objective: Objective<Scalar>, kind: CurvatureKind, samples: Int = 1, seed: UInt64 = 0
 ) -> [(layer: String, names: [String], operator: any CurvatureOperator<Scalar>)] {

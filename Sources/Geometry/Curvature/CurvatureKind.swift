@@ -54,6 +54,8 @@ public enum CurvatureKind: CaseIterable, Sendable, Hashable, Codable, RawReprese
     ///   - samples: labels drawn per row for ``mcFisher`` (ignored otherwise).
     ///   - seed: the generator seed for ``mcFisher`` (ignored otherwise); the same seed gives
     ///     the same labels for any subset of θ.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func makeOperator<Scalar: TensorScalar>(
         for objective: Objective<Scalar>, samples: Int = 1, seed: UInt64 = 0
     ) -> any CurvatureOperator<Scalar> {

@@ -310,6 +310,8 @@ struct KFACLayerUses {
 }
 
 /// `[N, ..., features]` as `[N, T, features]` (T = 1 for `[N, features]`).
+@_specialize(where S == Float)
+@_specialize(where S == Double)
 func kfacPositions<S: TensorScalar>(_ t: Tensor<S>, batch n: Int, _ layer: String) -> Tensor<S> {
     precondition(t.rank >= 2 && t.shape[0] == n, "kfacFactors: layer \(layer) tensor \(t.shape) is not [\(n), ..., features]")
     return t.reshaped(to: [n, -1, t.shape[t.rank - 1]])
@@ -318,6 +320,8 @@ func kfacPositions<S: TensorScalar>(_ t: Tensor<S>, batch n: Int, _ layer: Strin
 /// `Σ x xᵀ` over the rows of `x` `[N, T, p]`, `[p, p]`: over all `N·T` rows divided by `T` for
 /// expand with `positionsReduce == .mean` (the `1/(N T)` of `A` after the caller's `1/N`), over the
 /// `N` position-reduced rows (mean or sum over `T`) for reduce.
+@_specialize(where S == Float)
+@_specialize(where S == Double)
 func kfacSecondMoment<S: TensorScalar>(_ x: Tensor<S>, approximation: KFACApproximation, positionsReduce: KFACPositionReduction) -> Tensor<S> {
     let (n, t, p) = (x.shape[0], x.shape[1], x.shape[2])
     switch approximation {

@@ -176,6 +176,8 @@ struct KFACLayout {
     var nameCount: Int
     var dimension: Int
 
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     init<S: TensorScalar>(blocks: [KFACFactors<S>.Block], names: [String], ranges: [Range<Int>]) {
         func locate(_ name: String?) -> (name: Int, range: Range<Int>)? {
             guard let name, let i = names.firstIndex(of: name) else { return nil }
@@ -198,6 +200,8 @@ struct KFACLayout {
     }
 
     /// Block `j`'s `V = [W | b]` for every column of `v` `[d, k]`: `[k, out, p]`.
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     func gather<S: TensorScalar>(_ v: Tensor<S>, block j: Int) -> Tensor<S> {
         let b = blocks[j], k = v.shape[1]
         var parts: [Tensor<S>] = []
@@ -207,6 +211,8 @@ struct KFACLayout {
     }
 
     /// The `[d, k]` matrix whose block-`j` coordinates hold `y(j)` `[k, out, p]`.
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     func assemble<S: TensorScalar>(columns k: Int, _ y: (Int) -> Tensor<S>) -> Tensor<S> {
         var pieces = [Tensor<S>?](repeating: nil, count: nameCount)
         for (j, b) in blocks.enumerated() {
@@ -224,6 +230,8 @@ struct KFACLayout {
     }
 
     /// `[d, k] → [d, k]`, block `j` mapped by `f(j, V)` on `V` `[k, out, p]`.
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     func transform<S: TensorScalar>(_ v: Tensor<S>, op: String, _ f: (Int, Tensor<S>) -> Tensor<S>) -> Tensor<S> {
         precondition(v.rank == 2 && v.shape[0] == dimension, "\(op): block \(v.shape) is not [\(dimension), k]")
         return assemble(columns: v.shape[1]) { j in f(j, gather(v, block: j)) }
@@ -231,6 +239,8 @@ struct KFACLayout {
 }
 
 /// `M X` for each `[out, p]` slice of `x` `[k, out, p]` (`Mᵀ X` when `transpose`), as one GEMM.
+@_specialize(where S == Float)
+@_specialize(where S == Double)
 func kfacLeftMultiply<S: TensorScalar>(_ m: Tensor<S>, _ x: Tensor<S>, transpose: Bool = false) -> Tensor<S> {
     let (k, out, p) = (x.shape[0], x.shape[1], x.shape[2])
     let wide = x.permuted([1, 0, 2]).reshaped(to: [out, k * p])
@@ -238,6 +248,8 @@ func kfacLeftMultiply<S: TensorScalar>(_ m: Tensor<S>, _ x: Tensor<S>, transpose
 }
 
 /// The diagonal of a square matrix, `[n]`.
+@_specialize(where S == Float)
+@_specialize(where S == Double)
 func kfacDiagonal<S: TensorScalar>(_ m: Tensor<S>) -> Tensor<S> {
     let n = m.shape[0], s = m.scalars
     return Tensor(shape: [n], scalars: (0..<n).map { s[$0 * n + $0] })

@@ -65,6 +65,8 @@ public struct IntrinsicDimensionEstimate: Codable, Sendable, Equatable {
 ///   coordinate; ``IntrinsicDimensionError/tooFewPoints(distinct:duplicates:required:)`` when
 ///   there are fewer distinct points than an estimator needs (`k₂ + 1` for the MLE, 3 or a few
 ///   more for TwoNN, 2 points for PCA).
+@_specialize(where S == Float)
+@_specialize(where S == Double)
 public func intrinsicDimension<S: TensorScalar>(
     points: Tensor<S>, options: IntrinsicDimensionOptions = IntrinsicDimensionOptions()
 ) throws(IntrinsicDimensionError) -> IntrinsicDimensionEstimate {

@@ -107,6 +107,8 @@ public func levinaBickel(
 ///
 /// - Throws: ``IntrinsicDimensionError`` for non-finite coordinates or fewer than `k₂ + 1`
 ///   distinct points.
+@_specialize(where S == Float)
+@_specialize(where S == Double)
 public func levinaBickel<S: TensorScalar>(
     points: Tensor<S>, neighborRange: ClosedRange<Int> = 10...20, pooling: LevinaBickelPooling = .inverseAverage
 ) throws(IntrinsicDimensionError) -> LevinaBickelEstimate {

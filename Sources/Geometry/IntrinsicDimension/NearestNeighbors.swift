@@ -51,6 +51,8 @@ public struct NearestNeighbors: Sendable {
     /// - Throws: ``IntrinsicDimensionError/nonFinitePoint(row:column:)`` for a NaN or infinite
     ///   coordinate; ``IntrinsicDimensionError/tooFewPoints(distinct:duplicates:required:)`` when
     ///   fewer than `k + 1` distinct points remain.
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     public init<S: TensorScalar>(points: Tensor<S>, k: Int, blockRows: Int? = nil) throws(IntrinsicDimensionError) {
         precondition(points.rank == 2, "NearestNeighbors: points must be [n, D], got \(points.shape)")
         precondition(k >= 1, "NearestNeighbors: k must be at least 1, got \(k)")
@@ -153,6 +155,8 @@ public struct NearestNeighbors: Sendable {
     }
 
     /// The first row of each group of exactly equal rows, ascending (`-0.0` equals `0.0`).
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     static func distinctRows<S: TensorScalar>(_ x: [S], count n: Int, dimension dim: Int) -> [Int] {
         var seen = Set<ArraySlice<S>>()
         seen.reserveCapacity(n)
@@ -166,6 +170,8 @@ public struct NearestNeighbors: Sendable {
 
     /// `‖a − b‖` in `Double`, rescaled by the largest coordinate difference when the plain sum of
     /// squares underflows or overflows (distinct points always get a positive distance).
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     static func exactDistance<S: TensorScalar>(_ a: UnsafePointer<S>, _ b: UnsafePointer<S>, count: Int) -> Double {
         var sum = 0.0
         for c in 0..<count {

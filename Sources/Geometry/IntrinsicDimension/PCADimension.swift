@@ -48,6 +48,8 @@ func componentCount(_ descending: [Double], reaching threshold: Double) -> Int {
 ///
 /// - Parameter points: `[n, D]`, `n ≥ 2`, finite.
 /// - Complexity: `O(n D min(n, D))` for the product, `O(min(n, D)³)` for the eigenvalues.
+@_specialize(where S == Float)
+@_specialize(where S == Double)
 public func pcaDimension<S: TensorScalar>(points: Tensor<S>) -> PCADimensionEstimate {
     precondition(points.rank == 2, "pcaDimension: points must be [n, D], got \(points.shape)")
     let (n, dim) = (points.shape[0], points.shape[1])

@@ -29,6 +29,8 @@ public enum RepresentationPosition: String, Codable, Sendable, CaseIterable {
 /// - Returns: the points, `[N, D]`: `N = B`, or `B·T` for ``RepresentationPosition/all``.
 /// - Throws: ``IntrinsicDimensionError/unknownLayer(name:available:)`` listing the module names
 ///   the forward pass recorded when none is called `layer`.
+@_specialize(where S == Float)
+@_specialize(where S == Double)
 public func representations<S: TensorScalar>(
     model: Model, parameters: ParameterStore<S>, inputs: Tensor<S>, layer: String, position: RepresentationPosition = .last
 ) throws(IntrinsicDimensionError) -> Tensor<S> {

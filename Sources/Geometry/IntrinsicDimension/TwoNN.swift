@@ -94,6 +94,8 @@ public func twoNN(neighbors: NearestNeighbors, discardFraction: Double = 0.1, co
 /// ``twoNN(ratios:discardFraction:confidenceLevel:)``.
 ///
 /// - Throws: ``IntrinsicDimensionError`` for non-finite coordinates or too few distinct points.
+@_specialize(where S == Float)
+@_specialize(where S == Double)
 public func twoNN<S: TensorScalar>(
     points: Tensor<S>, discardFraction: Double = 0.1, confidenceLevel: Double = 0.95
 ) throws(IntrinsicDimensionError) -> TwoNNEstimate {

@@ -14,6 +14,8 @@ extension FrictionField {
     ///   - blocks: each block's name and its coordinates in θ (they need not cover θ).
     ///   - scale: `c`, e.g. the number of labels per example (see ``Objective/withSampledTargets(seed:)``).
     ///   - rankThreshold: `τ` of each block's ``SpectrumSummary``.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public init<Scalar: TensorScalar>(
         perSampleGradients g: Tensor<Scalar>, blocks input: [(name: String, range: Range<Int>)], scale: Double = 1,
         rankThreshold: Double = 1e-3

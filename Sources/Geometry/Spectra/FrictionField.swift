@@ -117,6 +117,8 @@ public struct FrictionField: Codable, Sendable, Equatable {
     /// Computes the field of the blocks `(name, A_b)`, in order.
     ///
     /// - Precondition: at least one block, every dimension ≥ 1, `topK ≥ 1`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public init<Scalar: TensorScalar>(
         blocks input: [(name: String, operator: any LinearOperator<Scalar>)], options: Options = Options()
     ) {

@@ -59,6 +59,8 @@ public struct FrictionShift: Codable, Sendable, Equatable {
 
     /// The spectral distances and the principal angles between the eigenspaces `U₁` `[d, k₁]`
     /// and `U₂` `[d, k₂]` (orthonormal columns, e.g. top-k Ritz vectors).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public init<Scalar: TensorScalar>(
         before: [Double], beforeEigenvectors u1: Tensor<Scalar>, after: [Double], afterEigenvectors u2: Tensor<Scalar>
     ) {

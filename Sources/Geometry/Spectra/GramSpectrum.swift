@@ -32,6 +32,8 @@ public struct GramSpectrum<Scalar: TensorScalar> {
 ///     eigenvalue above the rank tolerance, where `Gᵀ u` is well defined).
 ///   - rankTolerance: Relative threshold for the rank; default `max(n, d) · ε` of `Scalar`.
 /// - Complexity: `n² d` flops for `K`, `O(n³)` for its eigendecomposition, `n d k` for vectors.
+@_specialize(where Scalar == Float)
+@_specialize(where Scalar == Double)
 public func gramSpectrum<Scalar: TensorScalar>(
     perSampleGradients g: Tensor<Scalar>, eigenvectorCount: Int = 0, rankTolerance: Double? = nil
 ) -> GramSpectrum<Scalar> {

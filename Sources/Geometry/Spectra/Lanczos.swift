@@ -149,6 +149,8 @@ public func lanczosEigenpairs<Operator: LinearOperator>(
 }
 
 /// `‖A yᵢ − θᵢ yᵢ‖` for the columns of `Y` `[d, k]` and `A Y`, accumulated in `Double`.
+@_specialize(where Scalar == Float)
+@_specialize(where Scalar == Double)
 func ritzResidualNorms<Scalar: TensorScalar>(vectors y: Tensor<Scalar>, products ay: Tensor<Scalar>, values: [Double]) -> [Double] {
     precondition(y.shape == ay.shape && y.rank == 2 && y.shape[1] == values.count, "ritzResidualNorms: shapes \(y.shape), \(ay.shape), \(values.count) values")
     let (d, k) = (y.shape[0], y.shape[1])

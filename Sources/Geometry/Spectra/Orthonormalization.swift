@@ -21,6 +21,8 @@ import TensorCore
 ///   - seed: Seed of the random completion (used only for dependent columns).
 /// - Returns: `Q` `[d, k]` with orthonormal columns.
 /// - Complexity: `4 d k²` flops.
+@_specialize(where Scalar == Float)
+@_specialize(where Scalar == Double)
 public func orthonormalBasis<Scalar: TensorScalar>(of a: Tensor<Scalar>, seed: UInt64 = 0) -> Tensor<Scalar> {
     precondition(a.rank == 2 && a.shape[1] <= a.shape[0], "orthonormalBasis: matrix \(a.shape) is not [d, k] with k ≤ d")
     let (d, k) = (a.shape[0], a.shape[1])
@@ -111,6 +113,8 @@ struct OrthonormalRows {
     }
 
     /// The first `k` rows as the columns of a `[d, k]` tensor.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     func columns<Scalar: TensorScalar>(count k: Int, as _: Scalar.Type = Scalar.self) -> Tensor<Scalar> {
         precondition(k <= count, "OrthonormalRows.columns: \(k) columns requested from \(count) rows")
         let d = dimension
@@ -123,6 +127,8 @@ struct OrthonormalRows {
 
     /// `Qₖᵀ S` for the first `k` rows `Qₖ` `[k, d]` and coefficients `S` `[k, r]` (row-major):
     /// the `[d, r]` combinations `Σⱼ S[j, i] qⱼ` (Ritz vectors), computed in `Double` by BLAS.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     func combinations<Scalar: TensorScalar>(rows k: Int, coefficients s: [Double], columns r: Int, as _: Scalar.Type = Scalar.self) -> Tensor<Scalar> {
         precondition(k <= count && s.count == k * r, "OrthonormalRows.combinations: \(s.count) coefficients for [\(k), \(r)] with \(count) rows")
         let d = dimension
@@ -150,11 +156,15 @@ func euclideanNorm(_ v: [Double]) -> Double {
 }
 
 /// The entries of a tensor as `Double`s.
+@_specialize(where Scalar == Float)
+@_specialize(where Scalar == Double)
 func doubleScalars<Scalar: TensorScalar>(_ t: Tensor<Scalar>) -> [Double] {
     t.withUnsafeBufferPointer { p in p.map(Double.init) }
 }
 
 /// Column dot products `Σᵢ X[i, j] Y[i, j]` of two `[d, k]` blocks, accumulated in `Double`.
+@_specialize(where Scalar == Float)
+@_specialize(where Scalar == Double)
 func columnDots<Scalar: TensorScalar>(_ x: Tensor<Scalar>, _ y: Tensor<Scalar>) -> [Double] {
     precondition(x.rank == 2 && x.shape == y.shape, "columnDots: blocks \(x.shape) and \(y.shape) differ or are not [d, k]")
     let (d, k) = (x.shape[0], x.shape[1])

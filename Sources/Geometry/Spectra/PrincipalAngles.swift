@@ -23,6 +23,8 @@ import Darwin
 ///   - u1: `[d, k₁]` with orthonormal columns.
 ///   - u2: `[d, k₂]` with orthonormal columns.
 /// - Returns: `min(k₁, k₂)` angles, ascending.
+@_specialize(where Scalar == Float)
+@_specialize(where Scalar == Double)
 public func principalAngles<Scalar: TensorScalar>(between u1: Tensor<Scalar>, and u2: Tensor<Scalar>) -> [Double] {
     precondition(
         u1.rank == 2 && u2.rank == 2 && u1.shape[0] == u2.shape[0],

@@ -22,6 +22,8 @@ public enum ProbeDistribution: String, Codable, Sendable, CaseIterable {
     ///
     /// - Complexity: one ``RandomGenerator/next()`` per Rademacher entry, about one normal
     ///   deviate per Gaussian entry.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func sample<Scalar: TensorScalar>(
         dimension: Int, count: Int, using generator: inout RandomGenerator, as _: Scalar.Type = Scalar.self
     ) -> Tensor<Scalar> {
