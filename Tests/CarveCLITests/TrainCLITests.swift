@@ -64,6 +64,41 @@ struct TrainCLITests {
         }
     }
 
+    /// `--monitor` turns the live monitors on inside the run: their readings land in the
+    /// metrics file at their cadence and the result line reports their cost.
+    @Test func monitorsRunInsideTrain() throws {
+        try withDirectory { dir in
+            let config = dir + "/run.json"
+            let metrics = dir + "/metrics.jsonl"
+            write(Self.tinyRun, to: config)
+            let r = try CarveProcess.run([
+                "train", "--config", config, "--metrics", metrics, "--quiet", "--monitor", "all@5,loss@2", "--probe-size", "8",
+            ])
+            #expect(r.status == 0, "stderr: \(r.stderr)")
+            #expect(resultLine(r.stdout).contains("; monitors "), "stdout: \(r.stdout)")
+            let readings = try jsonLines(metrics).filter { $0["event"] as? String == "monitor" }
+            #expect(readings.map { $0["step"] as? Int } == [2, 4, 5, 6, 8, 10, 12, 14, 15, 16, 18, 20])
+            let full = try #require(readings.first { $0["step"] as? Int == 10 })
+            for key in ["probe_loss", "grad_probe_norm", "fisher_erank", "friction_share", "id_twonn", "trajectory_snapshots"] {
+                #expect(full[key] != nil, "\(key) missing from \(full.keys.sorted())")
+            }
+            #expect(full["fisher_samples"] as? Int == 8)
+        }
+    }
+
+    @Test(arguments: [
+        (["--monitor", "fishr"], "unknown monitor \"fishr\""), (["--monitor", "id@0"], "positive"),
+        (["--monitor", "loss", "--probe-size", "1"], "probeSize"),
+    ])
+    func badMonitorFlagsGiveOneLine(arguments: [String], mention: String) throws {
+        try withDirectory { dir in
+            write(Self.tinyRun, to: dir + "/run.json")
+            let r = try CarveProcess.run(["train", "--config", dir + "/run.json", "--quiet"] + arguments)
+            #expect(r.status != 0)
+            #expect(r.stderr.split(separator: "\n").count == 1 && r.stderr.contains(mention), "stderr: \(r.stderr)")
+        }
+    }
+
     @Test func quietPrintsOnlyTheResult() throws {
         try withDirectory { dir in
             let config = dir + "/run.json"
