@@ -7,8 +7,9 @@ import Foundation
 /// "monitors": {"enabled": ["fisher", "id@100"], "probeSize": 64, "representationProbeSize": 512, "layer": "blocks.1",
 ///              "fisherTop": 8, "trajectoryWindow": 20}
 /// ```
-/// A spec is a monitor name (``MonitorKind``), optionally `@N` for "every N steps" (otherwise
-/// its default cadence), or `all`.
+/// A spec is a monitor name (``MonitorKind``), optionally `@N` for "every N steps" or `@logK` for
+/// K readings per decade of steps (1, 2, 5, 10, 22, 46, 100, … for K = 3), otherwise its default
+/// cadence; or `all`.
 public struct MonitorSettings: Codable, Equatable, Sendable {
     /// Monitor specs: `name` or `name@N`.
     public var enabled: [String]
@@ -59,10 +60,18 @@ public struct MonitorSettings: Codable, Equatable, Sendable {
             let name = String(parts[0])
             var cadence: MonitorCadence? = nil
             if parts.count == 2 {
-                guard let n = Int(parts[1]), n > 0 else {
-                    throw .invalidConfig(field: "monitors", reason: "\"\(spec)\": the cadence after @ must be a positive step count", file: nil)
+                let text = parts[1]
+                if text.hasPrefix("log") {
+                    guard let k = Int(text.dropFirst(3)), k > 0 else {
+                        throw .invalidConfig(field: "monitors", reason: "\"\(spec)\": @logK needs a positive K (readings per decade)", file: nil)
+                    }
+                    cadence = .logarithmic(perDecade: k)
+                } else {
+                    guard let n = Int(text), n > 0 else {
+                        throw .invalidConfig(field: "monitors", reason: "\"\(spec)\": the cadence after @ must be a positive step count or logK", file: nil)
+                    }
+                    cadence = .every(n)
                 }
-                cadence = .every(n)
             } else if parts.count > 2 {
                 throw .invalidConfig(field: "monitors", reason: "\"\(spec)\" is not name or name@N", file: nil)
             }

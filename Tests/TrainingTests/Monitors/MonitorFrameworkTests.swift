@@ -26,13 +26,15 @@ import Training
         let specs = try s.specs()
         #expect(specs.map(\.kind) == [.loss, .id])
         #expect(specs.map(\.cadence) == [MonitorKind.loss.defaultCadence, .every(7)])
+        s.enabled = ["fisher@log3"]
+        #expect(try s.specs().map(\.cadence) == [.logarithmic(perDecade: 3)])
         s.enabled = ["all@5"]
         #expect(try s.specs().map(\.kind) == MonitorKind.allCases)
         #expect(try s.specs().allSatisfy { $0.cadence == .every(5) })
     }
 
     @Test func badSpecsThrowNamingTheProblem() {
-        for (spec, fragment) in [("fishr", "unknown monitor \"fishr\""), ("id@0", "positive"), ("id@x", "positive"), ("a@1@2", "name@N")] {
+        for (spec, fragment) in [("fishr", "unknown monitor \"fishr\""), ("id@0", "positive"), ("id@x", "positive"), ("id@log0", "positive K"), ("a@1@2", "name@N")] {
             #expect {
                 try MonitorSettings(enabled: [spec]).specs()
             } throws: { "\($0)".contains(fragment) }
