@@ -5,7 +5,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure Carve's performance (build with -c release; ./carve does).",
-        subcommands: [CoreBench.self, TrainBench.self, MonitorsBench.self])
+        subcommands: [CoreBench.self, TrainBench.self, MonitorsBench.self, CurvatureBench.self])
 }
 
 struct CoreBench: ParsableCommand {
