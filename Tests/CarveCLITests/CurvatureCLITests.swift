@@ -146,7 +146,8 @@ struct CurvatureCLITests {
     }
 
     /// K-FAC: the eigenvalues from the factors equal LAPACK's eigenvalues of the dense K-FAC
-    /// matrix written by --dense-out; the trace is their sum; per-layer shares sum to 1.
+    /// matrix written by --dense-out; the trace is their sum; the per-layer traces (from each
+    /// layer's factors) sum to it and their shares to 1.
     @Test func kfacRunsAndMatchesItsDenseMatrix() throws {
         let f = try Self.fixture.get()
         let path = f.directory + "/kfac.safetensors"
@@ -162,6 +163,7 @@ struct CurvatureCLITests {
         let blocks = (object["perLayer"] as? [String: Any])?["blocks"] as? [[String: Any]] ?? []
         #expect(blocks.count == 2)
         #expect(abs(blocks.compactMap { $0["share"] as? Double }.reduce(0, +) - 1) <= 1e-9)
+        #expect(abs(blocks.compactMap { $0["trace"] as? Double }.reduce(0, +) - trace) <= 1e-9 * abs(trace))
     }
 
     /// The human-readable report: a table with the operator, eigenvalues, trace, per-layer rows and the cost.

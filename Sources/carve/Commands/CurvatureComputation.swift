@@ -231,18 +231,48 @@ struct CurvatureComputation<S: TensorScalar> {
             try timed("density") { report.density = slqDensity(op, d: d) }
         }
         if c.perLayer {
-            try timed("per-layer") {
-                let blocks = factors.blocks.map { block -> (name: String, operator: any LinearOperator<S>) in
-                    let restricted = Objective(model: objective.model, parameters: objective.parameters, batch: objective.batch, names: block.parameterNames)
-                    let single = KFACFactors(blocks: [block], approximation: factors.approximation, kind: factors.kind)
-                    return (name: block.layer, operator: KFACOperator(single, objective: restricted))
-                }
-                report.perLayer = FrictionField(blocks: blocks, options: frictionOptions())
+            try timed("per-layer") { report.perLayer = kfacFrictionField(factors, objective: objective) }
+            if report.perLayer!.blocks.contains(where: { $0.dimension > CurvatureCommand.denseLimit }) {
+                report.notes.append("per-layer eigenvalue lists of K-FAC blocks above d = \(CurvatureCommand.denseLimit) keep the top \(max(c.top, 100)); their summaries are over all")
             }
         }
         report.cost = .init(products: 0, perSampleGradientPasses: nil, kfacBackwardPasses: passes, seconds: Stopwatch.now() - start,
                             phases: phases())
         return report
+    }
+
+    /// K-FAC's friction field, exactly: each block's eigenvalues are the products of its factors'
+    /// eigenvalues and its trace `tr(G) tr(A)` (route `dense`: exact). The field is first built
+    /// over placeholder 1 × 1 blocks (no products), then every row is replaced by the block's numbers.
+    func kfacFrictionField(_ factors: KFACFactors<S>, objective: Objective<S>) -> FrictionField {
+        let c = command
+        let placeholders = factors.blocks.map { (name: $0.layer, operator: DenseOperator(Tensor<S>.ones(shape: [1, 1])) as any LinearOperator<S>) }
+        var field = FrictionField(blocks: placeholders, options: FrictionField.Options(denseThreshold: Int.max, topK: c.top, seed: c.probeSeed))
+        for (j, block) in factors.blocks.enumerated() {
+            let restricted = Objective(model: objective.model, parameters: objective.parameters, batch: objective.batch, names: block.parameterNames)
+            let op = KFACOperator(KFACFactors(blocks: [block], approximation: factors.approximation, kind: factors.kind), objective: restricted)
+            let values = doubleValues(op.eigenvalues())
+            let summary = SpectrumSummary(eigenvalues: values)
+            field.blocks[j].dimension = op.dimension
+            field.blocks[j].route = .dense
+            field.blocks[j].trace = summary.trace
+            field.blocks[j].traceStandardError = nil
+            field.blocks[j].lambdaMax = values.first ?? 0
+            field.blocks[j].effectiveRank = summary.effectiveRank
+            field.blocks[j].eigenvalueCount = values.count
+            field.blocks[j].spectrum = summary
+            field.blocks[j].eigenvalues = values.count > CurvatureCommand.denseLimit ? Array(values.prefix(max(c.top, 100))) : values
+            field.blocks[j].lanczosConverged = nil
+            field.blocks[j].productCount = 0
+        }
+        let total = field.blocks.reduce(0) { $0 + $1.trace }
+        for j in field.blocks.indices { field.blocks[j].share = total != 0 ? field.blocks[j].trace / total : 0 }
+        field.totalTrace = total
+        field.totalTraceStandardError = nil
+        field.totalDimension = field.blocks.reduce(0) { $0 + $1.dimension }
+        field.lambdaMax = field.blocks.map(\.lambdaMax).max() ?? 0
+        field.productCount = 0
+        return field
     }
 
     /// Exact δ when the output-space Hessian has at most 256 columns per example (labels per

@@ -135,7 +135,9 @@ struct CurvatureReport: Codable {
                      "top-k": "the top \(spectrum.count) only"][spectrumScope] ?? spectrumScope
         var summary = "spectrum (\(scope)): erank \(g(spectrum.effectiveRank)), PR \(g(spectrum.participationRatio)), numerical rank \(spectrum.numericalRank)"
         if let k = spectrum.numericalConditionNumber { summary += ", κ_τ \(g(k))" }
-        if spectrum.negativeCount > 0 { summary += ", \(spectrum.negativeCount) negative" }
+        if spectrum.negativeCount > 0, let low = spectrum.smallestEigenvalue {
+            summary += ", \(spectrum.negativeCount) negative (down to \(g(low)))"
+        }
         line(summary)
         if let trace {
             if let se = trace.standardError {
@@ -157,12 +159,12 @@ struct CurvatureReport: Codable {
         if let field = perLayer {
             line("per layer (friction field; share = trace / total trace):")
             let width = max(5, field.blocks.map(\.name.count).max() ?? 5)
-            line("  " + "layer".padding(toLength: width, withPad: " ", startingAt: 0) + "         d  route         trace     share        λ_max     erank")
+            line("  " + "layer".padding(toLength: width, withPad: " ", startingAt: 0) + "         d  route                   trace     share        λ_max     erank")
             for b in field.blocks {
                 let t = b.traceStandardError.map { "\(g(b.trace))±\(g($0))" } ?? g(b.trace)
                 line("  " + b.name.padding(toLength: width, withPad: " ", startingAt: 0)
                      + String(format: " %9d  ", b.dimension) + b.route.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)
-                     + " " + pad(t, 13) + String(format: "  %7.2f%%  ", 100 * b.share) + pad(g(b.lambdaMax), 11)
+                     + " " + pad(t, 23) + String(format: "  %7.2f%%  ", 100 * b.share) + pad(g(b.lambdaMax), 11)
                      + String(format: "  %8.2f", b.effectiveRank)
                      + (b.route == .iterative ? " (top \(b.eigenvalueCount))" : ""))
             }
