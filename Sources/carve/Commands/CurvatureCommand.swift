@@ -25,6 +25,8 @@ struct CurvatureCommand: ParsableCommand {
 
     /// The largest `d` for `--exact` and `--dense-out` (a `d × d` Double matrix of 512 MiB).
     static let denseLimit = denseSpectrumDefaultMaximumDimension
+    /// The largest `d` computed in double by `--precision auto`.
+    static let doubleLimit = 65_536
     /// The largest `n · d` for `--gram` (the per-sample gradient matrix).
     static let gramLimit = 1 << 28
 
@@ -47,8 +49,8 @@ struct CurvatureCommand: ParsableCommand {
     @Option(help: "Gaussian kernel width of the smoothed density, as a fraction of the spectrum's range.") var bandwidth: Double = 0.01
     @Flag(name: .customLong("per-layer"), help: "Friction field: per-layer trace, λ_max, effective rank and share of the trace.")
     var perLayer = false
-    @Option(name: .customLong("layer-dense-threshold"), help: "Per-layer blocks up to this dimension are decomposed exactly.")
-    var layerDenseThreshold: Int = 256
+    @Option(name: .customLong("layer-dense-threshold"), help: "Per-layer blocks up to this dimension are decomposed exactly (default: when that costs no more products than the iterative route).")
+    var layerDenseThreshold: Int?
     @Option(name: .customLong("dense-out"), help: "Write the dense d × d matrix (d ≤ \(CurvatureCommand.denseLimit)) to this safetensors file.")
     var denseOut: String?
     @Flag(help: "Dense route: all d eigenvalues and an exact trace, density and per-layer field (d ≤ \(CurvatureCommand.denseLimit)).")
@@ -62,15 +64,24 @@ struct CurvatureCommand: ParsableCommand {
     @Option(name: .customLong("kfac-fisher"), help: "K-FAC's δ: exact, sampled or empirical (default: exact when labels × classes ≤ 256, else sampled).")
     var kfacFisher: String?
     @Option(name: .customLong("kfac-approximation"), help: "K-FAC for sequences: expand or reduce.") var kfacApproximation: String = "expand"
-    @Option(help: "float or double (every product and the eigensolvers).") var precision: String = "double"
+    @Option(help: "auto, float or double (every product and the eigensolvers); auto is double up to d = \(CurvatureCommand.doubleLimit), float above.")
+    var precision: String = "auto"
     @Option(name: .customLong("probe-seed"), help: "Seed of every random probe, start vector and sampled label.") var probeSeed: UInt64 = 0
     @Flag(help: "Write one JSON object to standard output.") var json = false
 
     func run() throws {
         do {
-            let settings = try resolvedSettings()
+            var settings = try resolvedSettings()
+            if settings.precision == nil {
+                // auto: the dimension of θ decides (the weights and data are small to load twice).
+                let (_, parameters, _, _) = try data.load(as: Float.self)
+                let names = try selectParameters(
+                    settings.prefixes == nil ? parameters.trainableNames : parameters.names, prefixes: settings.prefixes)
+                let d = names.reduce(0) { $0 + parameters[$1].scalarCount }
+                settings.precision = d <= Self.doubleLimit ? .double : .float
+            }
             let report: CurvatureReport
-            switch settings.precision {
+            switch settings.precision! {
             case .float: report = try CurvatureComputation<Float>(command: self, settings: settings).run()
             case .double: report = try CurvatureComputation<Double>(command: self, settings: settings).run()
             }
@@ -108,7 +119,8 @@ struct CurvatureCommand: ParsableCommand {
     /// The flags, checked.
     struct Settings {
         var operatorChoice: OperatorChoice
-        var precision: RunConfig.Precision
+        /// `nil` for auto, until decided.
+        var precision: RunConfig.Precision?
         var prefixes: [String]?
         var traceMethod: TraceMethodChoice
         var kfacDelta: KFACDelta?
@@ -126,8 +138,13 @@ struct CurvatureCommand: ParsableCommand {
         } else {
             throw ValidationError("--operator: unknown operator '\(operatorName)'; use hessian, ggn, fisher, monte-carlo-fisher, empirical-fisher or kfac")
         }
-        guard let precision = RunConfig.Precision(rawValue: precision) else {
-            throw ValidationError("--precision must be float or double, got '\(self.precision)'")
+        let precision: RunConfig.Precision?
+        if self.precision.lowercased() == "auto" {
+            precision = nil
+        } else if let p = RunConfig.Precision(rawValue: self.precision.lowercased()) {
+            precision = p
+        } else {
+            throw ValidationError("--precision must be auto, float or double, got '\(self.precision)'")
         }
         guard let method = TraceMethodChoice(rawValue: traceMethod.lowercased()) else {
             throw ValidationError("--trace-method must be hutchinson or hutch++, got '\(traceMethod)'")
@@ -142,7 +159,9 @@ struct CurvatureCommand: ParsableCommand {
         guard gridPoints >= 2 else { throw ValidationError("--grid-points must be at least 2, got \(gridPoints)") }
         guard bins >= 1 else { throw ValidationError("--bins must be at least 1, got \(bins)") }
         guard bandwidth > 0 && bandwidth.isFinite else { throw ValidationError("--bandwidth must be positive, got \(bandwidth)") }
-        guard layerDenseThreshold >= 0 else { throw ValidationError("--layer-dense-threshold must be 0 or more, got \(layerDenseThreshold)") }
+        if let layerDenseThreshold, layerDenseThreshold < 0 {
+            throw ValidationError("--layer-dense-threshold must be 0 or more, got \(layerDenseThreshold)")
+        }
         guard mcSamples >= 1 else { throw ValidationError("--mc-samples must be at least 1, got \(mcSamples)") }
         if let lanczosSteps, lanczosSteps < 1 { throw ValidationError("--lanczos-steps must be at least 1, got \(lanczosSteps)") }
         if gram {

@@ -67,7 +67,7 @@ struct CurvatureComputation<S: TensorScalar> {
             return .init(name: n, shape: objective.parameters[n].shape, start: offset, end: offset + count)
         }
         return CurvatureReport(
-            operator: name, description: description, precision: settings.precision.rawValue, dimension: offset,
+            operator: name, description: description, precision: settings.precision!.rawValue, dimension: offset,
             examples: objective.batch.count, labelRows: labelRows, loss: loss, parameters: params,
             eigenvalues: .init(method: "", top: []), spectrum: SpectrumSummary(eigenvalues: []), spectrumScope: "",
             cost: .init(products: 0, seconds: 0, phases: [:]))
@@ -398,8 +398,12 @@ struct CurvatureComputation<S: TensorScalar> {
             case .hutchinson: .hutchinson(samples: c.probes)
             case .hutchPlusPlus: .hutchPlusPlus(productBudget: max(3, c.probes))
             }
+        // Auto: a block goes dense when its d_b products cost no more than the iterative route's
+        // Lanczos budget plus the trace's products.
+        let lanczosBudget = c.lanczosSteps ?? max(3 * c.top, c.top + 50)
+        let threshold = c.layerDenseThreshold ?? (lanczosBudget + c.probes)
         return FrictionField.Options(
-            denseThreshold: c.exact ? Int.max : c.layerDenseThreshold, topK: c.top, lanczosIterations: c.lanczosSteps,
+            denseThreshold: c.exact ? Int.max : threshold, topK: c.top, lanczosIterations: c.lanczosSteps,
             traceMethod: method, seed: c.probeSeed &+ 4)
     }
 }
