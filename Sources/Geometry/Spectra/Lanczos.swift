@@ -100,9 +100,8 @@ public func lanczosEigenpairs<Operator: LinearOperator>(
         }
     }
     /// The residual estimates `βₘ |eₘᵀ sᵢ|` of the pairs `indices`.
-    func estimates(_ system: (values: [Double], vectors: [Double]), _ indices: [Int]) -> [Double] {
-        let m = process.steps
-        return indices.map { process.residualNorm * abs(system.vectors[(m - 1) * m + $0]) }
+    func estimates(_ system: (values: [Double], vectors: [Double]), _ indices: [Int], steps m: Int, residualNorm: Double) -> [Double] {
+        indices.map { residualNorm * abs(system.vectors[(m - 1) * m + $0]) }
     }
 
     var system: (values: [Double], vectors: [Double]) = ([], [])
@@ -117,7 +116,7 @@ public func lanczosEigenpairs<Operator: LinearOperator>(
         system = process.tridiagonalEigensystem()
         let scale = system.values.map(abs).max() ?? 0
         let indices = selected(m)
-        converged = m >= wanted && estimates(system, indices).allSatisfy { $0 <= tol * scale }
+        converged = m >= wanted && estimates(system, indices, steps: m, residualNorm: process.residualNorm).allSatisfy { $0 <= tol * scale }
         if process.isFinished { converged = true }  // invariant subspace, or the basis spans ℝ^d: exact
         // After a restart, pairs of an invariant block look converged, yet further copies of
         // their eigenvalues may still come: only the step budget ends the iteration then.
@@ -127,7 +126,7 @@ public func lanczosEigenpairs<Operator: LinearOperator>(
     let m = process.steps
     let indices = selected(m)
     let values = indices.map { system.values[$0] }
-    let residualEstimates = estimates(system, indices)
+    let residualEstimates = estimates(system, indices, steps: m, residualNorm: process.residualNorm)
     var vectors: Tensor<Scalar>? = nil
     var residualNorms: [Double]? = nil
     var products = process.productCount
