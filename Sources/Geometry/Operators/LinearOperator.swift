@@ -40,25 +40,20 @@ extension LinearOperator {
         precondition(v.rank == 2 && v.shape[0] == dimension,
                      "LinearOperator.apply(toColumns:): block \(v.shape) is not [\(dimension), k]")
         let (d, k) = (dimension, v.shape[1])
-        let rows = v.transposed().contiguousRows()  // [k, d]: one vector per row
-        var products = [Scalar](repeating: 0, count: d * k)
-        for j in 0..<k {
-            let y = apply(Tensor(shape: [d], scalars: Array(rows[(j * d)..<((j + 1) * d)]))).scalars
-            for i in 0..<d { products[i * k + j] = y[i] }
-        }
-        return Tensor(shape: [d, k], scalars: products)
+        let rows = v.transposed()  // [k, d]: one vector per row
+        let products = (0..<k).map { j in apply(rows.slice(j..<(j + 1), alongAxis: 0).reshaped(to: [d])) }
+        return stack(products, alongAxis: 1)
     }
 
     public func diagonal() -> Tensor<Scalar> {
         let d = dimension
-        var result = [Scalar](repeating: 0, count: d)
-        var e = [Scalar](repeating: 0, count: d)
+        var result = [Tensor<Scalar>]()
+        result.reserveCapacity(d)
         for j in 0..<d {
-            e[j] = 1
-            result[j] = apply(Tensor(shape: [d], scalars: e)).scalars[j]
-            e[j] = 0
+            let e = Tensor<Scalar>.oneHot(labels: [j], classCount: d).reshaped(to: [d])
+            result.append(apply(e).slice(j..<(j + 1), alongAxis: 0))
         }
-        return Tensor(shape: [d], scalars: result)
+        return concatenate(result, alongAxis: 0)
     }
 
     public func dense() -> Tensor<Scalar> {
@@ -69,8 +64,4 @@ extension LinearOperator {
     public func checkVector(_ v: Tensor<Scalar>, _ op: String) {
         precondition(v.rank == 1 && v.scalarCount == dimension, "\(op): vector \(v.shape) is not [\(dimension)]")
     }
-}
-
-extension Tensor {
-    fileprivate func contiguousRows() -> [Scalar] { scalars }
 }

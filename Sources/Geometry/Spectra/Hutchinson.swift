@@ -98,21 +98,15 @@ public func hutchinsonDiagonal<Operator: LinearOperator>(
         let v: Tensor<Operator.Scalar> = distribution.sample(dimension: d, count: b, using: &generator)
         let av = op.apply(toColumns: v)
         precondition(av.shape == [d, b], "hutchinsonDiagonal: operator returned \(av.shape) for a [\(d), \(b)] block")
-        v.withUnsafeBufferPointer { vp in
-            av.withUnsafeBufferPointer { ap in
-                for i in 0..<d {
-                    for j in 0..<b {
-                        let x = Double(vp[i * b + j])
-                        numerator[i] += x * Double(ap[i * b + j])
-                        denominator[i] += x * x
-                    }
-                }
-            }
+        let products = doubleScalars((v * av).sum(alongAxes: [1]))
+        let squares = doubleScalars((v * v).sum(alongAxes: [1]))
+        for i in 0..<d {
+            numerator[i] += products[i]
+            denominator[i] += squares[i]
         }
         drawn += b
     }
-    let diagonal = Tensor<Operator.Scalar>(shape: [d]) { out in
-        for i in 0..<d { out[i] = denominator[i] > 0 ? Operator.Scalar(numerator[i] / denominator[i]) : 0 }
-    }
+    let diagonal: Tensor<Operator.Scalar> = tensor(
+        shape: [d], doubles: (0..<d).map { denominator[$0] > 0 ? numerator[$0] / denominator[$0] : 0 })
     return DiagonalEstimate(diagonal: diagonal, sampleCount: samples, productCount: samples)
 }

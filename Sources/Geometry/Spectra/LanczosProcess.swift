@@ -83,7 +83,7 @@ struct LanczosProcess<Operator: LinearOperator> {
         let d = dimension
         let j = steps
         let q = basis.row(j)
-        let x = Tensor<Scalar>(shape: [d]) { out in for i in 0..<d { out[i] = Scalar(q[i]) } }
+        let x: Tensor<Scalar> = tensor(shape: [d], doubles: q)
         let y = op.apply(x)
         precondition(y.shape == [d], "Lanczos: operator returned \(y.shape) for a [\(d)] vector")
         productCount += 1

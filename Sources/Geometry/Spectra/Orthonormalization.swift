@@ -159,7 +159,16 @@ func euclideanNorm(_ v: [Double]) -> Double {
 @_specialize(where Scalar == Float)
 @_specialize(where Scalar == Double)
 func doubleScalars<Scalar: TensorScalar>(_ t: Tensor<Scalar>) -> [Double] {
-    t.withUnsafeBufferPointer { p in p.map(Double.init) }
+    if let d = t as? Tensor<Double> { return d.scalars }
+    return t.converted(to: Double.self).scalars
+}
+
+/// A tensor of `shape` holding `values` converted to `Scalar` (specialized: no per-element
+/// generic conversion in callers that are generic over an operator).
+@_specialize(where Scalar == Float)
+@_specialize(where Scalar == Double)
+func tensor<Scalar: TensorScalar>(shape: [Int], doubles values: [Double], as _: Scalar.Type = Scalar.self) -> Tensor<Scalar> {
+    Tensor<Double>(shape: shape, scalars: values).converted(to: Scalar.self)
 }
 
 /// Column dot products `Σᵢ X[i, j] Y[i, j]` of two `[d, k]` blocks, accumulated in `Double`.
