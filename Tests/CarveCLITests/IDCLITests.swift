@@ -73,6 +73,16 @@ struct IDCLITests {
             #expect(object["ambientDimension"] as? Int == 16 && object["layer"] as? String == "layers.0.act")
             #expect(((object["twoNN"] as? [String: Any])?["dimension"] as? Double).map { $0 > 0 && $0 < 16 } == true)
 
+            // A checkpoint names its model and task: no --config needed, and the same points.
+            let checkpoint = dir + "/c.safetensors"
+            let again = try CarveProcess.run(["train", "--config", config, "--checkpoint", checkpoint, "--quiet"])
+            #expect(again.status == 0, "stderr: \(again.stderr)")
+            let fromCheckpoint = try CarveProcess.run(["id", "--weights", checkpoint, "--layer", "layers.0.act", "--k", "5-8", "--json"])
+            #expect(fromCheckpoint.status == 0, "stderr: \(fromCheckpoint.stderr)")
+            let same = try json(fromCheckpoint.stdout)
+            #expect(same["pointCount"] as? Int == object["pointCount"] as? Int)
+            #expect((same["twoNN"] as? [String: Any])?["dimension"] as? Double == (object["twoNN"] as? [String: Any])?["dimension"] as? Double)
+
             let unknown = try CarveProcess.run(["id", "--config", config, "--weights", weights, "--layer", "blocks.1"])
             #expect(unknown.status != 0)
             #expect(unknown.stderr == "error: no layer named 'blocks.1'; available: layers.0, layers.0.act, layers.1\n")

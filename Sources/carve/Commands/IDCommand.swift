@@ -12,11 +12,12 @@ struct IDCommand: ParsableCommand {
         commandName: "id",
         abstract: "Intrinsic dimension of a point cloud or of a model's hidden representations (TwoNN, MLE, PCA).",
         discussion: """
-            Either --points cloud.npy (a 2-D array, one point per row), or a model: --config (a model config, \
-            or a run config whose task and seed then supply the inputs), --weights, the inputs (--task or --data; \
-            a built-in task's validation split is used) and --layer, the module whose outputs become the points \
-            (layers.0, layers.0.act, … for an MLP; embedding, blocks.1, blocks.1.attn, blocks.1.mlp, ln_f, head \
-            for a GPT). Exact duplicate points are dropped before the neighbour-based estimators.
+            Either --points cloud.npy (a 2-D array, one point per row), or a model: --weights (a --save-weights \
+            file or a checkpoint, which name their model), optionally --config (a model config, or a run config whose \
+            task and seed then supply the inputs), the inputs (--task or --data; otherwise the checkpoint's or the \
+            default run's task; a built-in task's validation split is used) and --layer, the module whose outputs \
+            become the points (layers.0, layers.0.act, … for an MLP; embedding, blocks.1, blocks.1.attn, blocks.1.mlp, \
+            ln_f, head for a GPT). Exact duplicate points are dropped before the neighbour-based estimators.
             """)
 
     enum Estimator: String, ExpressibleByArgument, CaseIterable {
@@ -44,7 +45,7 @@ struct IDCommand: ParsableCommand {
     func run() throws {
         do {
             let options = try estimationOptions()
-            switch (points, config) {
+            switch (points, config ?? weights) {
             case let (path?, nil):
                 for (flag, value) in [("--weights", weights), ("--task", task), ("--data", data), ("--layer", layer)] where value != nil {
                     throw ValidationError("\(flag) applies to a model (--config), not to --points")
@@ -54,15 +55,15 @@ struct IDCommand: ParsableCommand {
                 switch precision {
                 case .float:
                     let (x, sequence) = try modelRepresentations(Float.self)
-                    try report(try estimate(x, options), source: config!, position: sequence ? position : nil)
+                    try report(try estimate(x, options), source: config ?? weights!, position: sequence ? position : nil)
                 case .double:
                     let (x, sequence) = try modelRepresentations(Double.self)
-                    try report(try estimate(x, options), source: config!, position: sequence ? position : nil)
+                    try report(try estimate(x, options), source: config ?? weights!, position: sequence ? position : nil)
                 }
             case (_?, _?):
-                throw ValidationError("give either --points or --config, not both")
+                throw ValidationError("give either --points or a model (--weights, --config), not both")
             case (nil, nil):
-                throw ValidationError("give --points cloud.npy, or --config, --weights, --task/--data and --layer")
+                throw ValidationError("give --points cloud.npy, or a model: --weights (and --config, --task/--data) and --layer")
             }
         } catch let e as ExitCode {
             throw e
@@ -119,20 +120,22 @@ struct IDCommand: ParsableCommand {
 
     /// The points, and whether they come from a sequence model (where `--position` applies).
     func modelRepresentations<S: TensorScalar>(_: S.Type) throws -> (Tensor<S>, Bool) {
-        guard let weights else { throw ValidationError("--config needs --weights") }
-        guard let layer else { throw ValidationError("--config needs --layer (the module whose outputs are the points)") }
+        guard let weights else { throw ValidationError("a model needs --weights") }
+        guard let layer else { throw ValidationError("a model needs --layer (the module whose outputs are the points)") }
         if task != nil && data != nil { throw ValidationError("give either --task or --data, not both") }
-        let (modelConfig, run) = try loadConfig(config!)
+        let (modelConfig, run) = try config.map(loadConfig) ?? (nil, nil)
         let file = try WeightsFile<S>(path: weights, modelConfig: modelConfig)
         let (model, parameters) = (file.model, file.parameters)
-        let inputs = try firstSamples(try loadInputs(run: run, as: S.self), what: "examples")
-        try checkInputs(inputs, fit: modelConfig)
+        // Inputs: --data, --task, the run config's task, the checkpoint's, else the default run's.
+        let inputs = try firstSamples(
+            try loadInputs(run: run ?? file.runConfig ?? .modularAdditionGPT, as: S.self), what: "examples")
+        try checkInputs(inputs, fit: model.config)
         let points = try representations(model: model, parameters: parameters, inputs: inputs, layer: layer, position: position)
-        return (points, modelConfig.kind == .gpt)
+        return (points, model.config.kind == .gpt)
     }
 
     /// A model config, or a run config (recognized by its "model" key) with its model.
-    func loadConfig(_ path: String) throws -> (ModelConfig, RunConfig?) {
+    func loadConfig(_ path: String) throws -> (ModelConfig?, RunConfig?) {
         let url = URL(fileURLWithPath: path)
         if let bytes = try? Foundation.Data(contentsOf: url),
             let object = try? JSONSerialization.jsonObject(with: bytes) as? [String: Any], object["model"] != nil
