@@ -242,36 +242,18 @@ struct CurvatureComputation<S: TensorScalar> {
     }
 
     /// K-FAC's friction field, exactly: each block's eigenvalues are the products of its factors'
-    /// eigenvalues and its trace `tr(G) tr(A)` (route `dense`: exact). The field is first built
-    /// over placeholder 1 × 1 blocks (no products), then every row is replaced by the block's numbers.
+    /// eigenvalues, its trace `tr(G) tr(A)`.
     func kfacFrictionField(_ factors: KFACFactors<S>, objective: Objective<S>) -> FrictionField {
-        let c = command
-        let placeholders = factors.blocks.map { (name: $0.layer, operator: DenseOperator(Tensor<S>.ones(shape: [1, 1])) as any LinearOperator<S>) }
-        var field = FrictionField(blocks: placeholders, options: FrictionField.Options(denseThreshold: Int.max, topK: c.top, seed: c.probeSeed))
-        for (j, block) in factors.blocks.enumerated() {
+        let spectra = factors.blocks.map { block -> (name: String, dimension: Int, eigenvalues: [Double]) in
             let restricted = Objective(model: objective.model, parameters: objective.parameters, batch: objective.batch, names: block.parameterNames)
             let op = KFACOperator(KFACFactors(blocks: [block], approximation: factors.approximation, kind: factors.kind), objective: restricted)
-            let values = doubleValues(op.eigenvalues())
-            let summary = SpectrumSummary(eigenvalues: values)
-            field.blocks[j].dimension = op.dimension
-            field.blocks[j].route = .dense
-            field.blocks[j].trace = summary.trace
-            field.blocks[j].traceStandardError = nil
-            field.blocks[j].lambdaMax = values.first ?? 0
-            field.blocks[j].effectiveRank = summary.effectiveRank
-            field.blocks[j].eigenvalueCount = values.count
-            field.blocks[j].spectrum = summary
-            field.blocks[j].eigenvalues = values.count > CurvatureCommand.denseLimit ? Array(values.prefix(max(c.top, 100))) : values
-            field.blocks[j].lanczosConverged = nil
-            field.blocks[j].productCount = 0
+            return (block.layer, op.dimension, doubleValues(op.eigenvalues()))
         }
-        let total = field.blocks.reduce(0) { $0 + $1.trace }
-        for j in field.blocks.indices { field.blocks[j].share = total != 0 ? field.blocks[j].trace / total : 0 }
-        field.totalTrace = total
-        field.totalTraceStandardError = nil
-        field.totalDimension = field.blocks.reduce(0) { $0 + $1.dimension }
-        field.lambdaMax = field.blocks.map(\.lambdaMax).max() ?? 0
-        field.productCount = 0
+        var field = FrictionField(spectra: spectra)
+        // The report lists a large block's leading eigenvalues only (its numbers use them all).
+        for j in field.blocks.indices where field.blocks[j].eigenvalues.count > CurvatureCommand.denseLimit {
+            field.blocks[j].eigenvalues = Array(field.blocks[j].eigenvalues.prefix(Swift.max(command.top, 100)))
+        }
         return field
     }
 

@@ -21,16 +21,35 @@ extension FrictionField {
         rankThreshold: Double = 1e-3
     ) {
         precondition(g.rank == 2, "FrictionField: per-sample gradients \(g.shape) are not [n, d]")
-        precondition(!input.isEmpty, "FrictionField: no blocks")
-        var rows: [Block] = []
-        for (name, range) in input {
+        let spectra = input.map { name, range -> (name: String, dimension: Int, eigenvalues: [Double]) in
             precondition(range.lowerBound >= 0 && range.upperBound <= g.shape[1] && !range.isEmpty,
                          "FrictionField: block \(name) range \(range) is outside θ of dimension \(g.shape[1])")
             let spectrum = gramSpectrum(perSampleGradients: g.slice(range, alongAxis: 1))
-            let values = spectrum.eigenvalues.map { $0 * scale }
+            return (name, range.count, spectrum.eigenvalues.map { $0 * scale })
+        }
+        self.init(spectra: spectra, route: .gram, rankThreshold: rankThreshold)
+    }
+}
+
+extension FrictionField {
+    /// The friction field of blocks whose spectra are known exactly (a K-FAC block's eigenvalues
+    /// are the products of its factors' eigenvalues; a Gram route gives the nonzero ones):
+    /// `trace_b = Σ_j λ_j`, `λ_max,b = max_j λ_j`, erank and the rest from ``SpectrumSummary``,
+    /// `share_b = trace_b / Σ_c trace_c`.
+    ///
+    /// - Parameters:
+    ///   - spectra: each block's name, dimension and eigenvalues (any order; the zero eigenvalues
+    ///     a Gram route leaves out change nothing here).
+    ///   - route: how the spectra were obtained (``Route/dense`` for an exact decomposition).
+    ///   - rankThreshold: `τ` of each block's ``SpectrumSummary``.
+    public init(spectra: [(name: String, dimension: Int, eigenvalues: [Double])], route: Route = .dense, rankThreshold: Double = 1e-3) {
+        precondition(!spectra.isEmpty, "FrictionField: no blocks")
+        var rows: [Block] = []
+        for (name, dimension, eigenvalues) in spectra {
+            let values = eigenvalues.sorted(by: >)
             let summary = SpectrumSummary(eigenvalues: values, rankThreshold: rankThreshold)
             rows.append(Block(
-                name: name, dimension: range.count, route: .gram, trace: summary.trace, traceStandardError: nil,
+                name: name, dimension: dimension, route: route, trace: summary.trace, traceStandardError: nil,
                 lambdaMax: values.first ?? 0, effectiveRank: summary.effectiveRank, eigenvalueCount: values.count, share: 0,
                 spectrum: summary, eigenvalues: values, lanczosConverged: nil, productCount: 0))
         }
