@@ -163,9 +163,7 @@ struct CurvatureBench: ParsableCommand {
         let bench = CurvatureBenchmark(repetitions: repetitions, log: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
         let report = try bench.run()
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            try printJSON(report)
         }
     }
 }

@@ -8,6 +8,13 @@ struct BenchCommand: ParsableCommand {
         subcommands: [CoreBench.self, TrainBench.self, MonitorsBench.self, CurvatureBench.self])
 }
 
+/// A benchmark report as one JSON object (sorted keys) on standard output.
+func printJSON(_ report: some Encodable) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    print(String(decoding: try encoder.encode(report), as: UTF8.self))
+}
+
 struct CoreBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "core",
@@ -32,9 +39,7 @@ struct CoreBench: ParsableCommand {
         #endif
         let report = bench.run()
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            try printJSON(report)
         }
     }
 }
@@ -64,9 +69,7 @@ struct TrainBench: ParsableCommand {
         let bench = TrainBenchmark(rounds: rounds, log: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
         let report = try bench.run(names: only.map { Set($0.split(separator: ",").map(String.init)) })
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            try printJSON(report)
         }
     }
 }
@@ -93,9 +96,7 @@ struct MonitorsBench: ParsableCommand {
         let bench = MonitorBenchmark(steps: steps, log: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
         let report = try bench.run()
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            try printJSON(report)
         }
     }
 }
