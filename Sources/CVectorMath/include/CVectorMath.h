@@ -25,4 +25,11 @@ void carve_gelu_f32(const float *x, float *y, float *g, ptrdiff_t n);
 // The same for one element (the reference the vector loop is tested against).
 float carve_gelu_f32_scalar(float x, float *g);
 
+// A spin-wait hint for busy-waiting loops (x86 `pause`; nothing elsewhere).
+static inline void carve_cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}
+
 #endif
