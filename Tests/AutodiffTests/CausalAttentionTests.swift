@@ -120,6 +120,31 @@ struct CausalAttentionTests {
         return y.reshaped(to: [b, 4, t, hd]).permuted([0, 2, 1, 3]).reshaped(to: [b, t, d])
     }
 
+    /// The packed form `[Q K V]` `[B, T, 3D]`: derivative checks, and the same value, gradient,
+    /// JVP and Hessian–vector product as the three separate inputs.
+    @Test func packedMatchesSeparate() {
+        let packed = concatenate(inputs, alongAxis: 2)  // [2, 5, 18]
+        func viaPacked<S: TensorScalar>(_ v: [Variable<S>]) -> Variable<S> { Variable.causalAttention(packed: v[0], heads: heads) }
+        func viaParts<S: TensorScalar>(_ v: [Variable<S>]) -> Variable<S> {
+            fused([v[0].slice(0..<6, alongAxis: 2), v[0].slice(6..<12, alongAxis: 2), v[0].slice(12..<18, alongAxis: 2)])
+        }
+        checkDerivatives(viaPacked, float: viaPacked, at: [packed], gradientTolerance: 1e-5, step: 1e-5)
+        let w: Tensor<Double> = testTensor([2, 5, 6], seed: 96)
+        #expect(approximateMismatch(viaPacked([Variable(packed)]).value, viaParts([Variable(packed)]).value, tolerance: .init(absolute: 1e-15)) == nil)
+        let ga = gradient(at: [packed]) { (viaPacked($0) * w).sum() }
+        let gb = gradient(at: [packed]) { (viaParts($0) * w).sum() }
+        #expect(approximateMismatch(ga[0], gb[0], tolerance: .init(absolute: 1e-14)) == nil)
+        let dir: Tensor<Double> = testTensor([2, 5, 18], seed: 97)
+        let (_, ja) = jvp(of: viaPacked, at: [packed], direction: [dir])
+        let (_, jb) = jvp(of: viaParts, at: [packed], direction: [dir])
+        #expect(approximateMismatch(ja, jb, tolerance: .init(absolute: 1e-14)) == nil)
+        let f: ([Variable<Double>]) -> Variable<Double> = { v in (viaPacked(v) * viaPacked(v) * w).sum() }
+        let g: ([Variable<Double>]) -> Variable<Double> = { v in (viaParts(v) * viaParts(v) * w).sum() }
+        let (_, _, ha) = gradientAndHessianVectorProduct(of: f, at: [packed], direction: [dir])
+        let (_, _, hb) = gradientAndHessianVectorProduct(of: g, at: [packed], direction: [dir])
+        #expect(approximateMismatch(ha[0], hb[0], tolerance: .init(absolute: 1e-12)) == nil)
+    }
+
     @Test func shapeMisuseTraps() async {
         await #expect(processExitsWith: .failure) {
             let x = Tensor<Double>(shape: [1, 4, 6], repeating: 0)
