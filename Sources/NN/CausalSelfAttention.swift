@@ -6,8 +6,9 @@ import TensorCore
 /// [Q K V] = x W_qkvᵀ + b_qkv,   headᵢ = softmax(Qᵢ Kᵢᵀ / √d_h + M) Vᵢ,   y = concat(headᵢ) W_projᵀ + b_proj
 /// ```
 /// with `M` the causal mask (−∞ above the diagonal). Parameters `<name>.qkv` `[3D, D]` and
-/// `<name>.proj` `[D, D]`. Input and output `[B, T, D]`. All heads go through one batched
-/// matrix product `[B·H, T, d_h]`.
+/// `<name>.proj` `[D, D]`. Input and output `[B, T, D]`. The heads run through one fused
+/// attention op (``Autodiff/Variable/causalAttention(query:key:value:heads:)``) that reads each
+/// head's columns of `Q`, `K`, `V` in place.
 public struct CausalSelfAttention: Sendable {
     public var name: String
     public var dimension: Int
@@ -40,24 +41,30 @@ public struct CausalSelfAttention: Sendable {
 
     public func callAsFunction<S: TensorScalar>(_ x: Variable<S>, _ p: Bindings<S>) -> Variable<S> {
         precondition(x.rank == 3 && x.shape[2] == dimension, "CausalSelfAttention \(name): input \(x.shape) is not [B, T, \(dimension)]")
-        let (b, t, h) = (x.shape[0], x.shape[1], heads)
-        let hd = dimension / h
-        // Q, K, V from row blocks of the fused weight (slicing the small weight, not the large
-        // activation, keeps the backward pass to weight-sized pads): [B, T, D] → [B·H, T, hd].
         let weight = p[name + ".qkv.weight"]
         let biasVector: Variable<S>? = bias ? p[name + ".qkv.bias"] : nil
-        func project(_ i: Int) -> Variable<S> {
-            let rows = (i * dimension)..<((i + 1) * dimension)
-            var y = matmul(x, weight.slice(rows, alongAxis: 0), transposeB: true)
-            if let biasVector { y = y + biasVector.slice(rows, alongAxis: 0) }
-            p.capture?.recordLinear(.init(layer: name + ".qkv", weight: name + ".qkv.weight", bias: bias ? name + ".qkv.bias" : nil,
-                                          input: x, output: y, rows: rows))
-            return y.reshaped(to: [b, t, h, hd]).permuted([0, 2, 1, 3]).reshaped(to: [b * h, t, hd])
+        let merged: Variable<S>  // [B, T, D]
+        if let capture = p.capture {
+            // Q, K, V from row blocks of the fused weight (slicing the small weight, not the large
+            // activation, keeps the backward pass to weight-sized pads), each [B, T, D] with the
+            // heads interleaved, so that each block's output is a recorded variable of its own.
+            func project(_ i: Int) -> Variable<S> {
+                let rows = (i * dimension)..<((i + 1) * dimension)
+                // One GEMM per block with the bias as its starting value (β = 1), as Linear does.
+                let w = weight.slice(rows, alongAxis: 0)
+                let y = biasVector.map { affine(x, weight: w, bias: $0.slice(rows, alongAxis: 0)) } ?? matmul(x, w, transposeB: true)
+                capture.recordLinear(.init(layer: name + ".qkv", weight: name + ".qkv.weight", bias: bias ? name + ".qkv.bias" : nil,
+                                           input: x, output: y, rows: rows))
+                return y
+            }
+            let q = project(0), k = project(1), v = project(2)
+            merged = Variable.causalAttention(query: q, key: k, value: v, heads: heads)
+        } else {
+            // Without a capture: one GEMM for [Q K V] [B, T, 3D], which the attention reads in
+            // place (and whose cotangent it writes in place): the same values, fewer passes.
+            let qkv = biasVector.map { affine(x, weight: weight, bias: $0) } ?? matmul(x, weight, transposeB: true)
+            merged = Variable.causalAttention(packed: qkv, heads: heads)
         }
-        let q = project(0), k = project(1), v = project(2)
-        let scores = matmul(q, k, transposeB: true) * S(1 / Double(hd).squareRoot()) + Variable(Self.causalMask(t) as Tensor<S>)
-        let y = matmul(scores.softmax(alongAxis: -1), v)  // [B·H, T, hd]
-        let merged = y.reshaped(to: [b, h, t, hd]).permuted([0, 2, 1, 3]).reshaped(to: [b, t, dimension])
         let out = proj(merged, p)
         p.capture?.recordModule(name, output: out)
         return out

@@ -273,6 +273,38 @@ struct ModelTests {
 
     // MARK: Shapes and labels
 
+    /// Attention runs one packed [Q K V] projection without a capture and three recorded block
+    /// projections with one: the loss and every gradient agree, and each recorded qkv use's output
+    /// is x W_rowsᵀ + b_rows of its input.
+    @Test func gptWithAndWithoutCaptureAgree() throws {
+        let gpt = try Model(.gpt(vocab: 7, context: 5, dModel: 8, layers: 2, heads: 2))
+        let p: ParameterStore<Double> = gpt.initialParameters(seed: 3)
+        let ids = tokenIDs([[1, 2, 3, 6, 0], [0, 4, 4, 5, 2]])
+        let labels = [2, 3, 6, 0, 1, 4, 4, 5, 2, 6]
+        let tensors = Dictionary(uniqueKeysWithValues: zip(p.names, p.values).map { ($0, $1) })
+        func run(_ capture: LayerCapture<Double>?) -> (Double, [String: Tensor<Double>]) {
+            valueWithGradient(at: tensors) { v in
+                var none: RandomGenerator? = nil
+                var b = Bindings(v)
+                b.capture = capture
+                return softmaxCrossEntropy(logits: gpt.classLogits(gpt(ids, b, dropout: &none), labelsPerExample: 5), labels: labels)
+            }
+        }
+        let capture = LayerCapture<Double>()
+        let (plain, gPlain) = run(nil)
+        let (captured, gCaptured) = run(capture)
+        #expect(abs(plain - captured) <= 1e-14)
+        for (name, g) in gPlain { #expect(approximateMismatch(g, gCaptured[name]!, tolerance: .init(absolute: 1e-14)) == nil, "\(name)") }
+        let qkv = capture.linears.filter { $0.layer == "blocks.0.attn.qkv" }
+        #expect(qkv.map(\.rows) == [0..<8, 8..<16, 16..<24])
+        for use in qkv {
+            let w = tensors["blocks.0.attn.qkv.weight"]!.slice(use.rows, alongAxis: 0)
+            let b = tensors["blocks.0.attn.qkv.bias"]!.slice(use.rows, alongAxis: 0)
+            let expected = matmul(use.input.value, w, transposeB: true) + b
+            #expect(use.output.shape == [2, 5, 8] && approximateMismatch(use.output.value, expected, tolerance: .init(absolute: 1e-14)) == nil)
+        }
+    }
+
     @Test func outputShapesAndClassLogits() throws {
         let gpt = try Model(.gpt(vocab: 5, context: 4, dModel: 4, layers: 1, heads: 2))
         let p: ParameterStore<Double> = gpt.initialParameters(seed: 1)

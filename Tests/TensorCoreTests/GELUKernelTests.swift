@@ -33,6 +33,36 @@ struct GELUKernelTests {
     @Test func float() { check(Float.self, tolerance: Tolerance(absolute: 1e-6, relative: 1e-5)) }
     @Test func double() { check(Double.self, tolerance: Tolerance(absolute: 1e-13, relative: 1e-12)) }
 
+    /// The Float kernel's own bounds, against Double references on a dense grid (tails included):
+    /// absolute error of Φ(x) = y/x and of the derivative ≤ 2e-7, and for x < −1.2 (where Φ is a
+    /// small tail value) relative error of y ≤ 1e-6 down to x = −13 (Φ ≈ 6e-39).
+    @Test func floatKernelBounds() {
+        var xs: [Float] = (0...260_000).map { Float(-13 + Double($0) * 1e-4) }
+        let edge: Float = 1.2
+        xs += [1e-38, -1e-38, 1e-8, -1e-8, edge, -edge, edge.nextUp, (-edge).nextDown, 15, 20, 30, 1e10, -1e10]
+        let (y, g) = Tensor<Float>(xs).geluWithDerivative()
+        let yv = y.scalars, gv = g.scalars
+        var worstPhi = 0.0, worstG = 0.0, worstTail = 0.0
+        for (i, xf) in xs.enumerated() {
+            let x = Double(xf)
+            let phi = 0.5 * Glibc.erfc(-x / 2.0.squareRoot())
+            let density = Glibc.exp(-0.5 * x * x) / (2 * Double.pi).squareRoot()
+            let yi = Double(yv[i]), gi = Double(gv[i])
+            worstPhi = max(worstPhi, Swift.abs(yi - x * phi) / Swift.abs(x))
+            worstG = max(worstG, Swift.abs(gi - (phi + x * density)))
+            if x < -1.2 && x * phi != 0 { worstTail = max(worstTail, Swift.abs(yi - x * phi) / Swift.abs(x * phi)) }
+        }
+        #expect(worstPhi <= 2e-7, "Φ error \(worstPhi)")
+        #expect(worstG <= 2e-7, "derivative error \(worstG)")
+        #expect(worstTail <= 1e-6, "tail relative error \(worstTail)")
+        // Limits and NaN.
+        let (ys, gs) = Tensor<Float>([.infinity, -.infinity, .nan, 0, -0.0]).geluWithDerivative()
+        #expect(ys.scalars[0] == .infinity && gs.scalars[0] == 1)
+        #expect(ys.scalars[1] == 0 && ys.scalars[1].sign == .minus && gs.scalars[1] == 0)
+        #expect(ys.scalars[2].isNaN && gs.scalars[2].isNaN)
+        #expect(ys.scalars[3] == 0 && gs.scalars[3] == 0.5 && ys.scalars[4].sign == .minus && gs.scalars[4] == 0.5)
+    }
+
     @Test func tanhFormMatchesItsKernels() {
         let x: Tensor<Float> = testTensor([1000], seed: 9, in: -8..<8)
         let (y, g) = x.geluWithDerivative(approximation: .tanh)
