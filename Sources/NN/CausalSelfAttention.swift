@@ -32,13 +32,6 @@ public struct CausalSelfAttention: Sendable {
         qkv.initialParameters(initializer, using: &g) + proj.initialParameters(initializer, using: &g)
     }
 
-    /// The additive causal mask `[T, T]`: 0 on and below the diagonal, −∞ above.
-    public static func causalMask<S: TensorScalar>(_ t: Int) -> Tensor<S> {
-        Tensor(shape: [t, t]) { m in
-            for i in 0..<t { for j in 0..<t { m[i * t + j] = j <= i ? 0 : -.infinity } }
-        }
-    }
-
     public func callAsFunction<S: TensorScalar>(_ x: Variable<S>, _ p: Bindings<S>) -> Variable<S> {
         precondition(x.rank == 3 && x.shape[2] == dimension, "CausalSelfAttention \(name): input \(x.shape) is not [B, T, \(dimension)]")
         let weight = p[name + ".qkv.weight"]

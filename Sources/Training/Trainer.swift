@@ -1,7 +1,7 @@
 import Autodiff
 import Data
-import Geometry
 import Foundation
+import Geometry
 import NN
 import Optim
 import TensorCore
