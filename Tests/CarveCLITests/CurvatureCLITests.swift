@@ -60,6 +60,46 @@ struct CurvatureCLITests {
         a.count == b.count && zip(a, b).allSatisfy { abs($0 - $1) <= tolerance }
     }
 
+    /// `--compare`: the friction shift to another checkpoint of the same run. Against itself it
+    /// is zero; against an earlier checkpoint its top eigenvalues are those `--exact` finds for
+    /// that checkpoint, and its principal angles equal those computed here from the two dense
+    /// matrices' top eigenvectors (LAPACK, then the SVD of U₁ᵀU₂).
+    @Test func compareGivesTheFrictionShiftBetweenCheckpoints() throws {
+        let f = try Self.fixture.get()
+        let early = f.directory + "/early.safetensors"
+        if !FileManager.default.fileExists(atPath: early) {
+            let r = try CarveProcess.run(["train", "--config", f.directory + "/run.json", "--steps", "5", "--checkpoint", early, "--quiet"])
+            #expect(r.status == 0, "stderr: \(r.stderr)")
+        }
+        let same = try #require(try curvature(["--top", "3", "--compare", f.weights])["shift"] as? [String: Any])
+        let sameShift = try #require(same["shift"] as? [String: Any])
+        #expect((sameShift["totalVariation"] as? Double).map { $0 <= 1e-9 } == true)
+        #expect(doubles(sameShift["principalAngles"]).allSatisfy { $0 <= 1e-6 })
+
+        let k = 3
+        let lateDense = f.directory + "/late-ggn.safetensors", earlyDense = f.directory + "/early-ggn.safetensors"
+        let object = try curvature(["--top", "\(k)", "--compare", early, "--dense-out", lateDense])
+        let shift = try #require(object["shift"] as? [String: Any])
+        let r = try CarveProcess.run(["curvature", "--weights", early, "--samples", "48", "--json", "--exact", "--top", "\(k)", "--dense-out", earlyDense])
+        #expect(r.status == 0, "stderr: \(r.stderr)")
+        let earlyTop = doubles(((try json(r.stdout))["eigenvalues"] as? [String: Any])?["top"])
+        let otherTop = doubles(shift["otherTop"])
+        #expect(close(otherTop, earlyTop, 1e-6 * (earlyTop.first ?? 1)), "\(otherTop) vs \(earlyTop)")
+
+        func topVectors(_ path: String) throws -> Tensor<Double> {
+            let m = try #require(try Safetensors.read(path, as: Double.self)["curvature"])
+            let d = m.shape[0]
+            let vectors = try #require(m.symmetricEigendecomposition(range: (d - k)...(d - 1), computeVectors: true).vectors)
+            return vectors
+        }
+        let overlap = matmul(try topVectors(lateDense), try topVectors(earlyDense), transposeA: true)
+        let cosines = overlap.singularValueDecomposition(computeVectors: false).s.scalars.map { min(1, max(0, $0)) }
+        let expected = cosines.map { acos($0) }.sorted()
+        let reported = doubles((shift["shift"] as? [String: Any])?["principalAngles"]).sorted()
+        #expect(close(reported, expected, 1e-4), "\(reported) vs \(expected)")
+        #expect(reported.contains { $0 > 1e-3 })
+    }
+
     /// `--exact` against the matrix of `--dense-out` read back and decomposed by LAPACK here: the
     /// top and bottom eigenvalues and the trace agree to 1e-9 · λ_max; the per-layer traces are
     /// the sums of the matrix's diagonal over each layer's coordinates (named in the file's

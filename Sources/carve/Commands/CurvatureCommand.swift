@@ -67,6 +67,8 @@ struct CurvatureCommand: ParsableCommand {
     @Option(help: "auto, float or double (every product and the eigensolvers); auto is double up to d = \(CurvatureCommand.doubleLimit), float above.")
     var precision: String = "auto"
     @Option(name: .customLong("probe-seed"), help: "Seed of every random probe, start vector and sampled label.") var probeSeed: UInt64 = 0
+    @Option(help: "Friction shift: weights of the same model to compare with (e.g. a later checkpoint): distances between the normalized top-k spectra and principal angles between the top-k eigenspaces.")
+    var compare: String?
     @Flag(help: "Write one JSON object to standard output.") var json = false
 
     func run() throws {
@@ -169,6 +171,9 @@ struct CurvatureCommand: ParsableCommand {
                 throw ValidationError("--gram applies to the empirical or Monte Carlo Fisher (a Gram matrix of per-sample gradients), not to \(choice.name)")
             }
             guard !exact else { throw ValidationError("give --exact or --gram, not both") }
+        }
+        if compare != nil && choice == .kfac {
+            throw ValidationError("--compare applies to the hessian, ggn, monte-carlo-fisher and empirical-fisher operators, not to kfac")
         }
         if exact && choice == .kfac {
             throw ValidationError("--exact does not apply to kfac: its eigenvalues and trace are always exact (from the Kronecker factors)")

@@ -48,6 +48,9 @@ struct CurvatureComputation<S: TensorScalar> {
             let op = kind.makeOperator(for: objective, samples: c.mcSamples, seed: c.probeSeed)
             var report = try baseReport(objective, kind.rawValue, kind.description, loss: loss, labelRows: labelRows)
             try analyze(op, kind: kind, objective: objective, report: &report, timed: timed)
+            if let other = c.compare {
+                try timed("compare") { report.shift = try frictionShift(op, kind: kind, objective: objective, to: other) }
+            }
             report.cost = CurvatureReport.Cost(
                 products: op.products.count + (report.perLayer?.productCount ?? 0), perSampleGradientPasses: report.cost.perSampleGradientPasses,
                 kfacBackwardPasses: nil, seconds: Stopwatch.now() - start, phases: phases)
@@ -306,6 +309,25 @@ struct CurvatureComputation<S: TensorScalar> {
             report.density = densityReport(
                 SpectralDensity(dimension: d, nodes: [nodes], weights: [weights], productCount: 0), method: "exact", steps: nil)
         }
+    }
+
+    /// The friction shift from these weights to `path`'s (same model, examples and θ): the top-k
+    /// eigenpairs of the same operator at both, by Lanczos with vectors.
+    func frictionShift(_ op: any CurvatureOperator<S>, kind: CurvatureKind, objective: Objective<S>, to path: String) throws -> CurvatureReport.Shift {
+        let c = command
+        let file = try WeightsFile<S>(path: path, modelConfig: objective.model.config)
+        let other = Objective(model: objective.model, parameters: file.parameters, batch: objective.batch, names: objective.names)
+        let otherOperator = kind.makeOperator(for: other, samples: c.mcSamples, seed: c.probeSeed)
+        let k = min(c.top, objective.dimension)
+        func pairs(_ o: any CurvatureOperator<S>) -> LanczosEigenpairs<S> {
+            lanczosEigenpairs(of: o, count: k, which: .largest, iterations: c.lanczosSteps, seed: c.probeSeed, computeVectors: true)
+        }
+        let (before, after) = (pairs(op), pairs(otherOperator))
+        guard let u1 = before.eigenvectors, let u2 = after.eigenvectors else {
+            throw ValidationError("--compare: Lanczos returned no eigenvectors")
+        }
+        let shift = FrictionShift(before: before.eigenvalues, beforeEigenvectors: u1, after: after.eigenvalues, afterEigenvectors: u2)
+        return CurvatureReport.Shift(with: path, k: k, otherTop: after.eigenvalues.reversed(), shift: shift)
     }
 
     func lanczos(_ op: any CurvatureOperator<S>, d: Int, report: inout CurvatureReport) throws {

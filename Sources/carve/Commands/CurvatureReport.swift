@@ -83,6 +83,15 @@ struct CurvatureReport: Codable {
         var phases: [String: Double]
     }
 
+    /// The friction shift to a second set of weights (`--compare`): the same operator and
+    /// examples, top-k eigenpairs of each by Lanczos.
+    struct Shift: Codable {
+        var with: String
+        var k: Int
+        var otherTop: [Double]
+        var shift: FrictionShift
+    }
+
     var `operator`: String
     var description: String
     var precision: String
@@ -102,6 +111,7 @@ struct CurvatureReport: Codable {
     var density: Density? = nil
     var perLayer: FrictionField? = nil
     var denseOut: String? = nil
+    var shift: Shift? = nil
     var kfac: KFAC? = nil
     var notes: [String] = []
     var cost: Cost
@@ -172,6 +182,14 @@ struct CurvatureReport: Codable {
             line("  total trace \(total), λ_max of the blocks \(g(field.lambdaMax))")
         }
         if let denseOut { line("dense matrix [\(dimension), \(dimension)] written to \(denseOut) (tensor \"curvature\")") }
+        if let shift {
+            line("friction shift to \(shift.with) (top \(shift.k) eigenpairs of each):")
+            line("  its top eigenvalues: " + shift.otherTop.map { String(format: "%.5g", $0) }.joined(separator: " "))
+            line(String(format: "  normalized spectra: total variation %.4f, W1 %.4f (index units)", shift.shift.totalVariation, shift.shift.wasserstein))
+            if let angles = shift.shift.principalAngles {
+                line("  principal angles (degrees): " + angles.map { String(format: "%.1f", $0 * 180 / .pi) }.joined(separator: " "))
+            }
+        }
         for note in notes { line("note: \(note)") }
         var cost = "cost: \(self.cost.products) products"
         if let p = self.cost.perSampleGradientPasses { cost += ", \(p) per-sample-gradient pass" }
