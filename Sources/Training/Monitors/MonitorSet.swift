@@ -43,14 +43,15 @@ public final class MonitorSet<Scalar: TensorScalar> {
     /// The total seconds spent in monitors.
     public var totalSeconds: Double { seconds.values.reduce(0, +) }
 
-    /// Runs the monitors due after `step`; `nil` when none is.
+    /// Runs the monitors due after `step`; `nil` when none is. `parameters` is evaluated only
+    /// when a monitor is due (schedule-free AdamW's evaluation point costs a pass over θ).
     public func observe(
-        step: Int, model: Model, parameters: ParameterStore<Scalar>, trainable: [String], stepLoss: Double
+        step: Int, model: Model, parameters: @autoclosure () -> ParameterStore<Scalar>, trainable: [String], stepLoss: Double
     ) -> MetricsRecord? {
         let due = monitors.filter { $0.cadence.fires(at: step) }
         if due.isEmpty { return nil }
         let context = MonitorContext(
-            step: step, model: model, parameters: parameters, trainable: trainable, probe: probe,
+            step: step, model: model, parameters: parameters(), trainable: trainable, probe: probe,
             representationProbe: representationProbe, stepLoss: stepLoss,
             shared: MonitorStepCache())
         var record = MetricsRecord(event: "monitor", step: step)
