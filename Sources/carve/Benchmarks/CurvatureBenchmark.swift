@@ -157,9 +157,7 @@ struct CurvatureBench: ParsableCommand {
     }
 
     func run() throws {
-        #if DEBUG
-        FileHandle.standardError.write(Data("warning: debug build; numbers say nothing (use ./carve or -c release)\n".utf8))
-        #endif
+        warnIfDebugBuild()
         let bench = CurvatureBenchmark(repetitions: repetitions, log: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
         let report = try bench.run()
         if json {

@@ -8,6 +8,13 @@ struct BenchCommand: ParsableCommand {
         subcommands: [CoreBench.self, TrainBench.self, MonitorsBench.self, CurvatureBench.self])
 }
 
+/// Benchmarks mean nothing in a debug build: say so on standard error.
+func warnIfDebugBuild() {
+    #if DEBUG
+    FileHandle.standardError.write(Data("warning: debug build; numbers say nothing (use ./carve or -c release)\n".utf8))
+    #endif
+}
+
 /// A benchmark report as one JSON object (sorted keys) on standard output.
 func printJSON(_ report: some Encodable) throws {
     let encoder = JSONEncoder()
@@ -34,9 +41,7 @@ struct CoreBench: ParsableCommand {
             bench.sizes = [128, 256]
             bench.elementCounts = [1 << 16]
         }
-        #if DEBUG
-        FileHandle.standardError.write(Data("warning: debug build; numbers say nothing (use ./carve or -c release)\n".utf8))
-        #endif
+        warnIfDebugBuild()
         let report = bench.run()
         if json {
             try printJSON(report)
@@ -63,9 +68,7 @@ struct TrainBench: ParsableCommand {
     }
 
     func run() throws {
-        #if DEBUG
-        FileHandle.standardError.write(Data("warning: debug build; numbers say nothing (use ./carve or -c release)\n".utf8))
-        #endif
+        warnIfDebugBuild()
         let bench = TrainBenchmark(rounds: rounds, log: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
         let report = try bench.run(names: only.map { Set($0.split(separator: ",").map(String.init)) })
         if json {
@@ -90,9 +93,7 @@ struct MonitorsBench: ParsableCommand {
     }
 
     func run() throws {
-        #if DEBUG
-        FileHandle.standardError.write(Data("warning: debug build; numbers say nothing (use ./carve or -c release)\n".utf8))
-        #endif
+        warnIfDebugBuild()
         let bench = MonitorBenchmark(steps: steps, log: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
         let report = try bench.run()
         if json {
