@@ -19,7 +19,7 @@ final class WorkerPool: @unchecked Sendable {
     /// How long an idle worker spins before it sleeps.
     static let spinNanoseconds: UInt64 = {
         if let env = getenv("CARVE_SPIN_US"), let us = UInt64(String(cString: env)) { return us * 1000 }
-        return 50_000
+        return 200_000
     }()
 
     /// `generation << 32 | next chunk`.
