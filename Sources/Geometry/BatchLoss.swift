@@ -11,10 +11,30 @@ import TensorCore
 public func batchLoss<S: TensorScalar>(
     model: Model, outputs: Variable<S>, targets: Targets<S>, labelSmoothing: Double = 0
 ) -> (loss: Variable<S>, correct: Int?) {
+    lossOfLabelledOutputs(labelledOutputs(model: model, outputs: outputs, targets: targets), targets: targets, labelSmoothing: labelSmoothing)
+}
+
+/// The outputs the targets refer to: logits `[n, classes]` with one row per label for class
+/// targets (``NN/Model/classLogits(_:labelsPerExample:)``), the model's outputs for real targets.
+@_specialize(where S == Float)
+@_specialize(where S == Double)
+public func labelledOutputs<S: TensorScalar>(model: Model, outputs: Variable<S>, targets: Targets<S>) -> Variable<S> {
     switch targets {
-    case let .classes(labels, perExample):
-        let logits = model.classLogits(outputs, labelsPerExample: perExample)
-        let (loss, correct) = classificationLoss(logits: logits, labels: labels, labelSmoothing: S(labelSmoothing))
+    case let .classes(_, perExample): model.classLogits(outputs, labelsPerExample: perExample)
+    case .values: outputs
+    }
+}
+
+/// The loss of ``labelledOutputs(model:outputs:targets:)``: mean softmax cross-entropy over the
+/// labelled rows, or the mean squared error; with the number of correct argmax predictions.
+@_specialize(where S == Float)
+@_specialize(where S == Double)
+public func lossOfLabelledOutputs<S: TensorScalar>(
+    _ outputs: Variable<S>, targets: Targets<S>, labelSmoothing: Double = 0
+) -> (loss: Variable<S>, correct: Int?) {
+    switch targets {
+    case let .classes(labels, _):
+        let (loss, correct) = classificationLoss(logits: outputs, labels: labels, labelSmoothing: S(labelSmoothing))
         return (loss, correct)
     case let .values(t):
         return (meanSquaredError(predictions: outputs, targets: Variable(t.reshaped(to: outputs.shape))), nil)

@@ -114,12 +114,8 @@ public struct Objective<Scalar: TensorScalar> {
         bindings.capture = capture
         var none: RandomGenerator? = nil
         let raw = model(batch.inputs, bindings, dropout: &none)
-        let outputs: Variable<Scalar>
-        switch batch.targets {
-        case let .classes(_, perExample): outputs = model.classLogits(raw, labelsPerExample: perExample)
-        case .values: outputs = raw
-        }
-        let (loss, correct) = batchLoss(model: model, outputs: raw, targets: batch.targets)
+        let outputs = labelledOutputs(model: model, outputs: raw, targets: batch.targets)
+        let (loss, correct) = lossOfLabelledOutputs(outputs, targets: batch.targets)
         return Evaluation(variables: variables, outputs: outputs, loss: loss, correct: correct)
     }
 

@@ -20,21 +20,9 @@ extension Objective {
         var generator = RandomGenerator(seed: seed)
         let outputs = evaluate(on: Tape<Scalar>()).outputs.value
         switch batch.targets {
-        case let .classes(labels, perExample):
-            let probabilities = outputs.softmax(alongAxis: -1).scalars
-            let classes = outputs.shape[outputs.rank - 1]
-            var drawn: [Int] = []
-            drawn.reserveCapacity(labels.count)
-            for r in 0..<labels.count {
-                let u = generator.nextUniform()
-                var cumulative = 0.0
-                var label = classes - 1
-                for c in 0..<classes {
-                    cumulative += Double(probabilities[r * classes + c])
-                    if u < cumulative { label = c; break }
-                }
-                drawn.append(label)
-            }
+        case let .classes(_, perExample):
+            let drawn = Tensor<Scalar>.categorical(probabilities: outputs.softmax(alongAxis: -1), using: &generator)
+                .indexScalars(op: "withSampledTargets")
             let sampled = Batch(inputs: batch.inputs, targets: .classes(drawn, perExample: perExample))
             return (with(batch: sampled), Double(perExample))
         case let .values(targets):

@@ -43,13 +43,14 @@ public struct MonteCarloFisherOperator<Scalar: TensorScalar>: CurvatureOperator 
         var rho = [Scalar](repeating: 0, count: samples * n * k)
         switch curvature.loss {
         case .crossEntropy:
-            let pi = curvature.probabilities!.scalars
+            let probabilities = curvature.probabilities!
+            let pi = probabilities.scalars
             for s in 0..<samples {
-                for r in 0..<n {
-                    let row = pi[(r * k)..<((r + 1) * k)]
-                    let label = Self.sampleCategorical(row, using: &generator)
+                let labels = Tensor<Scalar>.categorical(probabilities: probabilities, using: &generator)
+                    .indexScalars(op: "MonteCarloFisherOperator")
+                for (r, label) in labels.enumerated() {
                     let base = (s * n + r) * k
-                    for j in 0..<k { rho[base + j] = row[r * k + j] }
+                    for j in 0..<k { rho[base + j] = pi[r * k + j] }
                     rho[base + label] -= 1
                 }
             }
@@ -62,19 +63,6 @@ public struct MonteCarloFisherOperator<Scalar: TensorScalar>: CurvatureOperator 
         self.samples = samples
         self.residuals = Tensor(shape: [samples, n, k], scalars: rho)
         self.outputShape = outputs.shape
-    }
-
-    /// An index drawn with probabilities `p` (which sum to one) by inverting the cumulative sum.
-    private static func sampleCategorical(_ p: ArraySlice<Scalar>, using generator: inout RandomGenerator) -> Int {
-        let u = generator.nextUniform()
-        var cumulative = 0.0
-        var last = 0
-        for (j, pj) in zip(0..., p) where pj > 0 {
-            cumulative += Double(pj)
-            last = j
-            if u < cumulative { return j }
-        }
-        return last  // u beyond the rounded total: the last class with positive probability
     }
 
     /// `F̂ v` for a `[d]` vector.

@@ -53,14 +53,6 @@ extension FrictionField {
                 lambdaMax: values.first ?? 0, effectiveRank: summary.effectiveRank, eigenvalueCount: values.count, share: 0,
                 spectrum: summary, eigenvalues: values, lanczosConverged: nil, productCount: 0))
         }
-        let total = rows.reduce(0) { $0 + $1.trace }
-        for i in rows.indices { rows[i].share = total != 0 ? rows[i].trace / total : 0 }
-        blocks = rows
-        totalTrace = total
-        totalTraceStandardError = nil
-        totalDimension = rows.reduce(0) { $0 + $1.dimension }
-        lambdaMax = rows.map(\.lambdaMax).max() ?? 0
-        productCount = 0
-        options = Options(rankThreshold: rankThreshold)
+        self.init(rows: rows, totalTraceStandardError: nil, options: Options(rankThreshold: rankThreshold))
     }
 }

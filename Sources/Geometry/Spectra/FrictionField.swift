@@ -163,13 +163,21 @@ public struct FrictionField: Codable, Sendable, Equatable {
                 spectrum: summary, eigenvalues: values, lanczosConverged: pairs.converged,
                 productCount: pairs.productCount + products))
         }
+        self.init(rows: rows, totalTraceStandardError: estimated ? variance.squareRoot() : nil, options: options)
+    }
+
+    /// The field of computed rows: shares `trace_b / Σ trace`, and the totals.
+    init(rows: [Block], totalTraceStandardError: Double?, options: Options) {
         let total = rows.reduce(0) { $0 + $1.trace }
-        for i in rows.indices { rows[i].share = total != 0 ? rows[i].trace / total : 0 }
-        blocks = rows
+        blocks = rows.map { row in
+            var row = row
+            row.share = total != 0 ? row.trace / total : 0
+            return row
+        }
         totalTrace = total
-        totalTraceStandardError = estimated ? variance.squareRoot() : nil
+        self.totalTraceStandardError = totalTraceStandardError
         totalDimension = rows.reduce(0) { $0 + $1.dimension }
-        lambdaMax = rows.map(\.lambdaMax).max()!
+        lambdaMax = rows.map(\.lambdaMax).max() ?? 0
         productCount = rows.reduce(0) { $0 + $1.productCount }
         self.options = options
     }

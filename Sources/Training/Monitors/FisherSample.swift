@@ -26,17 +26,14 @@ struct FisherSample<Scalar: TensorScalar> {
         }
     }
 
-    /// Each layer's coordinates in θ (consecutive parameters of one layer merge).
+    /// Each layer's coordinates in θ (``Geometry/layerGroups(of:)``; a layer's parameters are
+    /// consecutive in store order).
     var layerRanges: [(name: String, range: Range<Int>)] {
-        var out: [(name: String, range: Range<Int>)] = []
-        for (name, range) in zip(objective.names, objective.ranges) {
-            let layer = layerName(of: name)
-            if let last = out.last, last.name == layer, last.range.upperBound == range.lowerBound {
-                out[out.count - 1].range = last.range.lowerBound..<range.upperBound
-            } else {
-                out.append((layer, range))
-            }
+        layerGroups(of: objective.names).map { group in
+            let ranges = group.names.map(objective.range(of:))
+            let joined = ranges.first!.lowerBound..<ranges.last!.upperBound
+            precondition(joined.count == ranges.reduce(0) { $0 + $1.count }, "FisherSample: layer \(group.layer)'s parameters are not consecutive in θ")
+            return (group.layer, joined)
         }
-        return out
     }
 }

@@ -16,25 +16,14 @@ public final class GradientNormMonitor<Scalar: TensorScalar>: TrainingMonitor {
     public func observe(_ context: MonitorContext<Scalar>) -> [(key: String, value: MetricValue)] {
         let objective = Objective(model: context.model, parameters: context.parameters, batch: context.probe, names: context.trainable)
         let (_, g) = objective.lossAndGradient()
-        let blocks = objective.split(g)
-        var layers: [String] = []
-        var squares: [Double] = []
-        for (name, block) in zip(objective.names, blocks) {
-            let layer = layerName(of: name)
-            let s = Double((block * block).sum().scalar)
-            if layers.last == layer { squares[squares.count - 1] += s } else { layers.append(layer); squares.append(s) }
-        }
+        let blocks = Dictionary(uniqueKeysWithValues: zip(objective.names, objective.split(g)))
+        let groups = layerGroups(of: objective.names)
+        let squares = groups.map { group in group.names.reduce(0.0) { $0 + Double((blocks[$1]! * blocks[$1]!).sum().scalar) } }
+        let layers = groups.map(\.layer)
         return [
             ("grad_probe_norm", .double(squares.reduce(0, +).squareRoot())),
             ("grad_layers", .strings(layers)),
             ("grad_layer_norms", .doubles(squares.map { $0.squareRoot() })),
         ]
     }
-}
-
-/// The layer a parameter belongs to: its name without the last component (`blocks.0.attn.qkv`
-/// for `blocks.0.attn.qkv.weight`).
-func layerName(of parameter: String) -> String {
-    guard let dot = parameter.lastIndex(of: ".") else { return parameter }
-    return String(parameter[..<dot])
 }
