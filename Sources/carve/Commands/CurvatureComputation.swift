@@ -226,7 +226,7 @@ struct CurvatureComputation<S: TensorScalar> {
             report.denseOut = path
         }
         try timed("eigenvalues") {
-            fill(&report, ExactSpectrum(descending: doubleValues(op.eigenvalues()), zeros: 0), d: d)
+            fill(&report, ExactSpectrum(descending: op.eigenvalues().converted(to: Double.self).scalars, zeros: 0), d: d)
         }
         report.eigenvalues.method = "kfac-factors"
         report.spectrumScope = "all"
@@ -250,7 +250,7 @@ struct CurvatureComputation<S: TensorScalar> {
         let spectra = factors.blocks.map { block -> (name: String, dimension: Int, eigenvalues: [Double]) in
             let restricted = Objective(model: objective.model, parameters: objective.parameters, batch: objective.batch, names: block.parameterNames)
             let op = KFACOperator(KFACFactors(blocks: [block], approximation: factors.approximation, kind: factors.kind), objective: restricted)
-            return (block.layer, op.dimension, doubleValues(op.eigenvalues()))
+            return (block.layer, op.dimension, op.eigenvalues().converted(to: Double.self).scalars)
         }
         var field = FrictionField(spectra: spectra)
         // The report lists a large block's leading eigenvalues only (its numbers use them all).
@@ -411,5 +411,3 @@ struct CurvatureComputation<S: TensorScalar> {
             traceMethod: method, seed: c.probeSeed &+ 4)
     }
 }
-
-func doubleValues<S: TensorScalar>(_ t: Tensor<S>) -> [Double] { t.scalars.map { Double($0) } }
