@@ -60,6 +60,31 @@ struct CurvatureCLITests {
         a.count == b.count && zip(a, b).allSatisfy { abs($0 - $1) <= tolerance }
     }
 
+    /// A user's data file instead of the task: the examples come from the CSV (22 features, the
+    /// label last); a file that does not fit the model is one clear line.
+    @Test func userDataFile() throws {
+        let f = try Self.fixture.get()
+        let csv = f.directory + "/user.csv"
+        var rows: [String] = []
+        for i in 0..<20 {
+            var fields: [String] = []
+            for j in 0..<22 { fields.append(String(sin(Double(22 * i + j)))) }
+            fields.append(String(i % 11))
+            rows.append(fields.joined(separator: ","))
+        }
+        _ = FileManager.default.createFile(atPath: csv, contents: Data((rows.joined(separator: "\n") + "\n").utf8))
+        let r = try CarveProcess.run(["curvature", "--weights", f.weights, "--data", csv, "--exact", "--top", "3", "--json"])
+        #expect(r.status == 0, "stderr: \(r.stderr)")
+        let object = try json(r.stdout)
+        #expect(object["examples"] as? Int == 20)
+        #expect(doubles((object["eigenvalues"] as? [String: Any])?["top"]).count == 3)
+
+        let narrow = f.directory + "/narrow.csv"
+        _ = FileManager.default.createFile(atPath: narrow, contents: Data("0.5,0.25,1\n0.1,0.2,0\n".utf8))
+        let bad = try CarveProcess.run(["curvature", "--weights", f.weights, "--data", narrow])
+        #expect(bad.status != 0 && bad.stderr.split(separator: "\n").count == 1 && bad.stderr.contains("model.inputs"), "stderr: \(bad.stderr)")
+    }
+
     /// `--compare`: the friction shift to another checkpoint of the same run. Against itself it
     /// is zero; against an earlier checkpoint its top eigenvalues are those `--exact` finds for
     /// that checkpoint, and its principal angles equal those computed here from the two dense
